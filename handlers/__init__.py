@@ -1,0 +1,15 @@
+"""Slack surfaces: one module per surface, each with `register(app)`."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import commands, events
+
+__all__ = ["register_all"]
+
+
+def register_all(app: AsyncApp) -> None:
+    """Register every listener Baton has."""
+    commands.register(app)
+    events.register(app)

@@ -1,0 +1,151 @@
+"""The composition root: settings in, a wired Baton out (engine, Slack client, outbox, bolt app, routes)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+import handlers
+from bot import __version__
+from bot.db import create_engine, database_reachable, session_factory
+from bot.deliveries import build_deliverers
+from bot.deps import Deps
+from bot.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.outbox import OutboxWorker, RetryPolicy
+from bot.settings import Settings
+from bot.slack_client import build_web_client
+from bot.tasks import BackgroundTasks
+from models.base import utcnow
+
+__all__ = ["Baton", "build_baton", "request_kind"]
+
+log = logging.getLogger(__name__)
+
+SLACK_EVENTS_PATH = "/slack/events"
+
+
+@dataclass
+class Baton:
+    """A wired Baton: the bolt app, its dependencies and the aiohttp application serving it."""
+
+    deps: Deps
+    bolt: AsyncApp
+    web: web.Application
+    _started: bool = field(default=False, init=False)
+
+    async def start_workers(self) -> None:
+        """Start what runs beside the request handlers (the outbox worker)."""
+        if not self._started:
+            self.deps.outbox.start()
+            self._started = True
+
+    async def close(self) -> None:
+        """Finish in-flight work, stop the workers, release the database."""
+        await self.deps.tasks.drain()
+        if self._started:
+            await self.deps.outbox.stop()
+            self._started = False
+        await self.deps.engine.dispose()
+
+
+def build_baton(settings: Settings, *, outbox_policy: RetryPolicy | None = None,
+                outbox_poll_interval: float = 1.0) -> Baton:
+    """Wire Baton from its settings. Nothing is started and no network is touched."""
+    metrics = Metrics()
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    token = settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None
+    slack = build_web_client(token, settings.SLACK_API_URL, metrics=metrics)
+    outbox = OutboxWorker(
+        sessions=sessions,
+        deliverers=build_deliverers(slack),
+        metrics=metrics,
+        policy=outbox_policy or RetryPolicy(),
+        poll_interval=outbox_poll_interval,
+    )
+    deps = Deps(
+        settings=settings, engine=engine, sessions=sessions, slack=slack, metrics=metrics,
+        outbox=outbox, tasks=BackgroundTasks(), clock=utcnow,
+    )
+    bolt = build_bolt_app(deps)
+    return Baton(deps=deps, bolt=bolt, web=build_web_app(bolt, deps))
+
+
+def build_bolt_app(deps: Deps) -> AsyncApp:
+    """The bolt app: acks leave when the listener returns (no 10 ms polling); work after it is a task."""
+    secret = deps.settings.SLACK_SIGNING_SECRET
+    app = AsyncApp(
+        client=deps.slack,
+        signing_secret=secret.get_secret_value() if secret else "",  # never let bolt read the env
+        process_before_response=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+    async def inject_deps(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+        context["deps"] = deps
+        await next()
+
+    app.middleware(inject_deps)
+    handlers.register_all(app)
+    return app
+
+
+def request_kind(body: bytes, content_type: str) -> str:
+    """command, block_actions, view_submission, event:<type>… — the label metrics count by."""
+    try:
+        if content_type.startswith("application/json"):
+            data = json.loads(body)
+            if data.get("type") == "event_callback":
+                return f"event:{data.get('event', {}).get('type', 'unknown')}"
+            return str(data.get("type", "unknown"))
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "command" in form:
+            return "command"
+        if "payload" in form:
+            return str(json.loads(form["payload"][0]).get("type", "unknown"))
+    except (ValueError, AttributeError):
+        pass
+    return "unknown"
+
+
+def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
+    """POST /slack/events, GET /healthz, GET /metrics."""
+
+    async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        body = await request.read()
+        kind = request_kind(body, request.content_type)
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await bolt.async_dispatch(bolt_request)
+        response = await to_aiohttp_response(bolt_response)
+        outcome = "ok" if response.status < 400 else str(response.status)
+        deps.metrics.requests.labels(kind=kind, outcome=outcome).inc()
+        deps.metrics.ack_latency.labels(kind=kind).observe(time.perf_counter() - started)
+        return response
+
+    async def healthz(_request: web.Request) -> web.Response:
+        reachable, detail = await database_reachable(deps.engine)
+        body = {
+            "status": "ok" if reachable else "unavailable",
+            "version": __version__,
+            "database": {"reachable": reachable, "detail": detail},
+        }
+        return web.json_response(body, status=200 if reachable else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=deps.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_post(SLACK_EVENTS_PATH, slack_events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app

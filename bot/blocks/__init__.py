@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions over slack_sdk.models, no I/O and no clock."""

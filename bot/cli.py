@@ -1,0 +1,94 @@
+"""The `baton` command: serve, demo, remind, archive, verify, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.logs import configure_logging
+from bot.settings import Command, Settings, SettingsError, load_settings
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="baton",
+        description="Baton: turn-based collaborations in Slack Connect channels.",
+    )
+    parser.add_argument("--version", action="version", version=f"baton {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs in this process")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+
+    demo = sub.add_parser("demo", help="play a month of reconciliation against the built-in Slack emulator")
+    demo.add_argument("--out", default="demo-out", help="folder for the demo's database and archive")
+    demo.add_argument("--speed", choices=("fast", "live"), default="fast")
+
+    remind = sub.add_parser("remind", help="run every scheduled job due by a date (idempotent)")
+    remind.add_argument("--date", required=True, help="YYYY-MM-DD")
+    remind.add_argument("--time", help="HH:MM (default: the end of that day in each account's time zone)")
+
+    archive = sub.add_parser("archive", help="write a collaboration's archive")
+    archive.add_argument("collaboration_id", type=int)
+    archive.add_argument("-o", "--output", required=True, help="FILE.zip")
+
+    verify = sub.add_parser("verify", help="check an archive's manifest and event chain")
+    verify.add_argument("file", help="FILE.zip")
+    verify.add_argument("--head", help="the head hash posted in Slack, to compare")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply the database migrations")
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"baton: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = Command(args.command)
+    try:
+        settings = load_settings()
+        settings.require_for(command)
+    except SettingsError as e:
+        return _fail(str(e))
+    configure_logging(settings.BATON_LOG_FORMAT)
+    try:
+        return asyncio.run(_run(command, args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(command: Command, args: argparse.Namespace, settings: Settings) -> int:
+    if command is Command.SERVE:
+        from bot.serve import serve
+
+        await serve(settings, host=args.host, with_scheduler=not args.no_scheduler)
+        return 0
+    if command is Command.DB:
+        from bot.db import create_engine
+        from bot.migrate import upgrade
+
+        engine = create_engine(settings.database_url)
+        try:
+            revision = await upgrade(engine)
+        finally:
+            await engine.dispose()
+        print(f"database is at revision {revision}")
+        return 0
+    return _fail(f"`baton {command}` is not available in this version yet", code=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

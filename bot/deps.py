@@ -1,0 +1,32 @@
+"""Deps: everything a handler or deliverer may use, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import Sessions
+from bot.metrics import Metrics
+from bot.outbox import OutboxWorker
+from bot.settings import Settings
+from bot.slack_client import BatonWebClient
+from bot.tasks import BackgroundTasks
+
+__all__ = ["Deps"]
+
+
+@dataclass
+class Deps:
+    """Handed to listeners through bolt's context (`deps` argument) and to outbox deliverers."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: Sessions
+    slack: BatonWebClient
+    metrics: Metrics
+    outbox: OutboxWorker
+    tasks: BackgroundTasks
+    clock: Callable[[], datetime]

@@ -1,0 +1,269 @@
+"""The outbox worker: delivers recorded Slack posts after commit, in order per lane, with retries.
+
+Delivery is at-least-once: an entry is marked done after Slack answered. Deliverers render the
+current state when they run (a card refreshed twice shows the same thing), so a repeat is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import aliased
+
+from bot.db import Sessions
+from bot.metrics import Metrics
+from bot.slack_client import retry_after_seconds
+from models.base import utcnow
+from models.outbox import OutboxEntry, OutboxStatus
+
+__all__ = ["Deliverer", "DeliveryFailed", "OutboxWorker", "RetryPolicy", "classify"]
+
+log = logging.getLogger(__name__)
+
+Deliverer = Callable[[OutboxEntry], Awaitable[dict[str, Any] | None]]
+SetAsideHook = Callable[[OutboxEntry], Awaitable[None]]
+
+# Slack errors that no retry will fix for this entry: the channel is gone, archived or closed to us.
+PERMANENT_CHANNEL_ERRORS = frozenset(
+    {"channel_not_found", "is_archived", "not_in_channel", "account_inactive", "user_not_found",
+     "cannot_dm_bot", "user_disabled", "restricted_action", "team_access_not_granted"}
+)
+# Slack errors that mean "try again later".
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
+     "request_timeout", "team_added_to_org"}
+)
+
+
+class DeliveryFailed(Exception):
+    """A deliverer's own failure; `permanent` decides between retry and set-aside."""
+
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+def classify(error: BaseException) -> DeliveryFailed:
+    """Sort a failure into transient (retry later) or permanent (set aside)."""
+    if isinstance(error, DeliveryFailed):
+        return error
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error") or f"http_{status}")
+        if status == 429 or code in ("ratelimited", "rate_limited"):
+            return DeliveryFailed(code, permanent=False, retry_after=retry_after_seconds(error.response.headers))
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return DeliveryFailed(code, permanent=False)
+        return DeliveryFailed(code, permanent=True)
+    if isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError | OSError):
+        return DeliveryFailed(f"{type(error).__name__}: {error}", permanent=False)
+    # A bug in a deliverer: retrying will not help, but losing the entry silently is worse.
+    return DeliveryFailed(f"{type(error).__name__}: {error}", permanent=True)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff for transient failures; a Retry-After from Slack wins when longer."""
+
+    base: float = 2.0
+    cap: float = 300.0
+    lease: float = 120.0  # how long a claimed entry is ours before another worker may take it
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        backoff = min(self.cap, self.base * (2 ** max(0, attempts - 1)))
+        return max(backoff, retry_after or 0.0)
+
+
+@dataclass
+class OutboxWorker:
+    """Polls for due entries, claims them with a lease, and runs the deliverer registered for each kind."""
+
+    sessions: Sessions
+    deliverers: Mapping[str, Deliverer]
+    metrics: Metrics | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    poll_interval: float = 1.0
+    batch_size: int = 50
+    on_set_aside: SetAsideHook | None = None
+    clock: Callable[[], datetime] = utcnow
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _stopping: bool = field(default=False, init=False)
+
+    def wake(self) -> None:
+        """Look for new entries now instead of at the next poll (call after a commit)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-worker")
+
+    async def stop(self) -> None:
+        """Finish the deliveries in flight, then stop polling."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                delivered = await self.run_once()
+            except Exception:
+                log.exception("outbox pass failed; retrying at the next poll")
+                delivered = 0
+            if delivered or self._stopping:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def run_once(self) -> int:
+        """Claim what is due and deliver it, lanes in parallel and each lane in order; return the count."""
+        entries = await self._claim()
+        lanes: dict[str, list[OutboxEntry]] = {}
+        for entry in entries:
+            lanes.setdefault(entry.lane, []).append(entry)
+        results = await asyncio.gather(*(self._deliver_lane(lane) for lane in lanes.values()))
+        return sum(results)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Deliver until nothing is due (tests, the demo, `baton remind`)."""
+        async with asyncio.timeout(timeout):
+            while await self.run_once():
+                pass
+
+    async def _claim(self) -> list[OutboxEntry]:
+        now = self.clock()
+        earlier = aliased(OutboxEntry)
+        # The head of each lane only: an entry waits while an earlier one of its lane is pending.
+        blocked = (
+            select(earlier.id)
+            .where(earlier.lane == OutboxEntry.lane, earlier.id < OutboxEntry.id,
+                   earlier.status == OutboxStatus.PENDING)
+            .exists()
+        )
+        async with self.sessions.begin() as session:
+            candidates = (
+                await session.scalars(
+                    select(OutboxEntry.id)
+                    .where(
+                        OutboxEntry.status == OutboxStatus.PENDING,
+                        OutboxEntry.next_attempt_at <= now,
+                        or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+                        ~blocked,
+                    )
+                    .order_by(OutboxEntry.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        claimed: list[OutboxEntry] = []
+        for entry_id in candidates:
+            # A conditional update is the claim: of two workers, exactly one sees rowcount 1.
+            async with self.sessions.begin() as session:
+                result = await session.execute(
+                    update(OutboxEntry)
+                    .where(
+                        and_(
+                            OutboxEntry.id == entry_id,
+                            OutboxEntry.status == OutboxStatus.PENDING,
+                            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+                        )
+                    )
+                    .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    entry = await session.get(OutboxEntry, entry_id)
+                    if entry is not None:
+                        claimed.append(entry)
+        return claimed
+
+    async def _deliver_lane(self, entries: list[OutboxEntry]) -> int:
+        delivered = 0
+        for entry in entries:
+            if not await self._deliver(entry):
+                # Keep the lane's order: later entries wait for this one's retry.
+                for later in entries[entries.index(entry) + 1 :]:
+                    await self._release(later)
+                break
+            delivered += 1
+        return delivered
+
+    async def _deliver(self, entry: OutboxEntry) -> bool:
+        deliverer = self.deliverers.get(entry.kind)
+        try:
+            if deliverer is None:
+                raise DeliveryFailed(f"no deliverer for kind {entry.kind!r}", permanent=True)
+            result = await deliverer(entry)
+        except Exception as e:
+            failure = classify(e)
+            if failure.permanent:
+                await self._set_aside(entry, failure)
+                return True  # the lane moves on: a dead channel must not block the others behind it
+            await self._retry_later(entry, failure)
+            return False
+        await self._finish(entry, {"status": OutboxStatus.DONE, "result": result, "done_at": self.clock()})
+        self._count(entry.kind, "delivered")
+        return True
+
+    async def _retry_later(self, entry: OutboxEntry, failure: DeliveryFailed) -> None:
+        attempts = entry.attempts + 1
+        delay = self.policy.delay(attempts, failure.retry_after)
+        log.warning(
+            "outbox entry %s (%s) failed, retrying in %.1fs: %s", entry.id, entry.kind, delay, failure,
+            extra={"outbox_id": entry.id, "attempts": attempts},
+        )
+        await self._finish(
+            entry,
+            {"attempts": attempts, "last_error": str(failure),
+             "next_attempt_at": self.clock() + timedelta(seconds=delay)},
+        )
+        self._count(entry.kind, "retried")
+
+    async def _set_aside(self, entry: OutboxEntry, failure: DeliveryFailed) -> None:
+        log.error(
+            "outbox entry %s (%s) set aside: %s", entry.id, entry.kind, failure,
+            extra={"outbox_id": entry.id, "lane": entry.lane},
+        )
+        await self._finish(
+            entry, {"status": OutboxStatus.SET_ASIDE, "attempts": entry.attempts + 1, "last_error": str(failure)}
+        )
+        self._count(entry.kind, "set_aside")
+        entry.last_error = str(failure)
+        if self.on_set_aside is not None:
+            try:
+                await self.on_set_aside(entry)
+            except Exception:
+                log.exception("could not report set-aside outbox entry %s", entry.id)
+
+    async def _release(self, entry: OutboxEntry) -> None:
+        await self._finish(entry, {})
+
+    async def _finish(self, entry: OutboxEntry, values: dict[str, Any]) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == entry.id, OutboxEntry.claimed_by == self.worker_id)
+                .values(claimed_until=None, claimed_by=None, **values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _count(self, kind: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.outbox.labels(kind=kind, outcome=outcome).inc()

@@ -1,0 +1,82 @@
+"""The outbox: what must be shown in Slack, recorded in the same transaction as the change it follows."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, enum_type, utcnow
+
+__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue"]
+
+
+class OutboxKind(enum.StrEnum):
+    """What an entry asks for; each kind has one deliverer in bot/deliveries.py."""
+
+    POST_MESSAGE = "post_message"  # payload: channel, text, blocks?, thread_ts?
+    DIRECT_MESSAGE = "direct_message"  # payload: user, text, blocks?
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SET_ASIDE = "set_aside"  # a permanent Slack error; kept for the record and for an operator
+
+
+class OutboxEntry(Base):
+    """One thing to show in Slack. `kind` names the deliverer; it renders the current state when it runs."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_lane", "lane", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # Entries of one lane (a Slack channel, or a person's DM) are delivered in order, one at a time.
+    lane: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    collaboration_id: Mapped[int | None] = mapped_column(default=None)
+    # Set when the same thing must never be shown twice (a scheduled reminder, an event's answer).
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    status: Mapped[OutboxStatus] = mapped_column(enum_type(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    lane: str,
+    payload: dict[str, Any] | None = None,
+    collaboration_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxEntry | None:
+    """Record something to show; with a `dedupe_key` already taken, record nothing and return None.
+
+    Call it inside the transaction that makes the change, so the two commit or roll back together.
+    """
+    if dedupe_key is not None:
+        taken = await session.scalar(select(OutboxEntry.id).where(OutboxEntry.dedupe_key == dedupe_key))
+        if taken is not None:
+            return None
+    entry = OutboxEntry(
+        kind=kind,
+        lane=lane,
+        payload=payload or {},
+        collaboration_id=collaboration_id,
+        dedupe_key=dedupe_key,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
