@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from models import outbox
+from models import collaborations, drafts, history, outbox
 
-__all__ = ["outbox"]
+__all__ = ["collaborations", "drafts", "history", "outbox"]

@@ -6,7 +6,9 @@
     │   ├── NotAParticipant       the actor is not part of the collaboration
     │   ├── NotYourTurn           the other side holds the turn
     │   ├── RoleRequired          the actor's role is too low (e.g. only leaders pass the turn)
-    │   └── InvalidTransition     the thing is not in a state that allows this (e.g. accept an open request)
+    │   ├── InvalidTransition     the thing is not in a state that allows this (e.g. accept an open request)
+    │   │   └── DraftsPending     the side has unsent drafts (skip and sign-off need none)
+    │   └── ChannelBusy           another collaboration is active in the channel (one at a time)
     ├── InvalidInput              a form field is wrong; `field` names the block to show it on
     └── Conflict                  someone else changed the record first (a lost race); try again
 """
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 __all__ = [
     "BatonError",
+    "ChannelBusy",
     "Conflict",
+    "DraftsPending",
     "InvalidInput",
     "InvalidTransition",
     "NotAParticipant",
@@ -40,7 +44,14 @@ class NotFound(BatonError):
 
 
 class Refused(BatonError):
-    """The action is not allowed for this person now."""
+    """The action is not allowed for this person now.
+
+    `can_act` holds the user ids of the people who can do it now, so a handler may mention them.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, can_act: tuple[str, ...] = ()) -> None:
+        super().__init__(message, field=field)
+        self.can_act = can_act
 
 
 class NotAParticipant(Refused):
@@ -57,6 +68,14 @@ class RoleRequired(Refused):
 
 class InvalidTransition(Refused):
     """The request, document or collaboration is not in a state that allows the action."""
+
+
+class DraftsPending(InvalidTransition):
+    """The side still has drafts; only sending an update (passing the turn) publishes them."""
+
+
+class ChannelBusy(Refused):
+    """The channel already has an active collaboration; a channel holds one at a time."""
 
 
 class InvalidInput(BatonError):

@@ -20,6 +20,15 @@ class OutboxKind(enum.StrEnum):
 
     POST_MESSAGE = "post_message"  # payload: channel, text, blocks?, thread_ts?
     DIRECT_MESSAGE = "direct_message"  # payload: user, text, blocks?
+    # Recorded by the use cases in models/flows (see models/notices.py); lane: the channel unless noted.
+    CARD_REFRESH = "card_refresh"  # payload: collaboration_id — post and pin the card, or chat.update it
+    TURN_UPDATE = "turn_update"  # payload: collaboration_id, turn — post how that turn ended, mentioning
+    #                              the side now holding the turn (dedupe: one per turn)
+    READ_IN = "read_in"  # payload: collaboration_id, user_id — ephemeral "where things stand" for a newcomer
+    HOME_REFRESH = "home_refresh"  # payload: user_id — republish the person's Home tab; lane "dm:<user>"
+    INVITE_GUEST = "invite_guest"  # payload: collaboration_id, email — conversations.inviteShared
+    CHANNEL_INVITE = "channel_invite"  # payload: collaboration_id, user_ids — conversations.invite
+    POST_ARCHIVE = "post_archive"  # payload: collaboration_id, up_to_seq, head_hash — share the archive
 
 
 class OutboxStatus(enum.StrEnum):
@@ -32,7 +41,10 @@ class OutboxEntry(Base):
     """One thing to show in Slack. `kind` names the deliverer; it renders the current state when it runs."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_lane", "lane", "id"))
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_lane", "lane", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     # Entries of one lane (a Slack channel, or a person's DM) are delivered in order, one at a time.
