@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     MS_CLIENT_CERT_PATH: Path | None = None
     MS_AUTHORITY_URL: str = "https://login.microsoftonline.com"
     MS_GRAPH_URL: str = "https://graph.microsoft.com/v1.0"
+    # Standard TLS variables, read here so Settings stays the only reader of the environment: requests
+    # (msal) alone honours REQUESTS_CA_BUNDLE and aiohttp alone SSL_CERT_FILE; see `ca_bundle`.
+    SSL_CERT_FILE: Path | None = None
+    REQUESTS_CA_BUNDLE: Path | None = None
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
@@ -84,6 +88,11 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, v: str) -> str:
         # slack_sdk joins base_url and the method name by plain concatenation.
         return v if v.endswith("/") else v + "/"
+
+    @field_validator("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, v: object) -> object:
+        return None if v == "" else v
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -153,6 +162,15 @@ class Settings(BaseSettings):
     def microsoft_configured(self) -> bool:
         return bool(self.MS_TENANT_ID)
 
+    @property
+    def ca_bundle(self) -> Path | None:
+        """The CA bundle both Microsoft 365 clients trust (msal's requests and the aiohttp Graph client).
+
+        REQUESTS_CA_BUNDLE wins when both are set, as it does inside requests itself (which lets it
+        override a session's own `verify`); None means the system's default trust store.
+        """
+        return self.REQUESTS_CA_BUNDLE or self.SSL_CERT_FILE
+
     def require_for(self, command: Command) -> None:
         """Raise SettingsError naming the first setting `command` needs and lacks."""
         if command is Command.SERVE:
@@ -168,6 +186,11 @@ class Settings(BaseSettings):
                 raise SettingsError(f"SLACK_BOT_TOKEN is not set: `baton {command}` posts to Slack")
         if self.MS_CLIENT_CERT_PATH is not None and not self.MS_CLIENT_CERT_PATH.is_file():
             raise SettingsError(f"MS_CLIENT_CERT_PATH: no file at {self.MS_CLIENT_CERT_PATH}")
+        if self.microsoft_configured:
+            for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+                bundle: Path | None = getattr(self, name)
+                if bundle is not None and not bundle.is_file():
+                    raise SettingsError(f"{name}: no CA bundle file at {bundle}")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

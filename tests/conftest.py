@@ -54,3 +54,17 @@ def settings_for(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-
         return load_settings({**base, **env})
 
     return make
+
+
+@pytest.fixture
+async def harness(settings_for):  # type: ignore[no-untyped-def]
+    """Baton running against the Slack emulator; fails the test if Baton broke one of Slack's rules."""
+    from tests.harness import start_harness, stop_harness
+
+    h = await start_harness(settings_for)
+    try:
+        yield h
+        await h.settle()
+        h.emu.assert_no_violations()
+    finally:
+        await stop_harness(h)

@@ -1,16 +1,17 @@
 """Errors of the emulator: Slack's error answers, and mistakes in how a test drives it.
 
-    Exception
-    ├── ApiError          a Web API method answers {"ok": false, "error": code} (raised by method code)
-    └── EmulatorError     a test asked for something Slack would not let a person do, or misconfigured
-        └── NotFound      a button, input, option or object the test named does not exist (or is ambiguous)
+Exception
+├── ApiError          a Web API method answers {"ok": false, "error": code} (raised by method code)
+└── EmulatorError     a test asked for something Slack would not let a person do, or misconfigured
+    └── NotFound      a button, input, option or object the test named does not exist (or is ambiguous)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ApiError", "EmulatorError", "NotFound"]
+__all__ = ["ApiError", "EmulatorError", "NotFound", "Violation"]
 
 
 class ApiError(Exception):
@@ -33,3 +34,16 @@ class EmulatorError(Exception):
 
 class NotFound(EmulatorError):
     """A thing named by a test (a button label, an input label, an option) is absent or ambiguous."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A way the bot broke Slack's contract, recorded in `emu.violations` so a fixture can fail loudly."""
+
+    kind: str  # unknown_method, invalid_arguments, unknown_argument, invalid_blocks, not_acknowledged, …
+    message: str
+    method: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.method}: " if self.method else ""
+        return f"[{self.kind}] {where}{self.message}"

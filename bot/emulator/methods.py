@@ -1,7 +1,8 @@
 """The Web API methods the emulator serves: accepted and required arguments, rate-limit tier, bot scopes.
 
 One compact table, held against Slack's own method reference by `tests/emulator/test_method_table.py`.
-A name ending in `*` is required. `token` is accepted by every method and not listed.
+A name ending in `*` is required. `token` (and `team_id`, which bolt adds to every call it makes) is
+accepted by every method and not listed.
 """
 
 from __future__ import annotations

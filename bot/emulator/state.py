@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from .blockkit import button_labels, visible_text
 from .clock import Clock
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Ephemeral",
     "File",
     "IdMaker",
+    "Installation",
     "Invite",
     "Message",
     "Org",
@@ -76,7 +78,7 @@ class Org:
 
     @property
     def side_id(self) -> str:
-        """What Slack Connect events carry as `user_team` / `source_team`: the enterprise id when there is one."""
+        """What Slack Connect events carry as `user_team` / `source_team`: the enterprise id if any."""
         return self.enterprise_id or self.team_id
 
     def to_api(self) -> dict[str, Any]:
@@ -137,8 +139,9 @@ class User:
         """Whether this is a bot user."""
         return self.bot_id is not None
 
+    @property
     def mention(self) -> str:
-        """Return the mention markup Slack puts in text (`<@U…>`)."""
+        """The mention markup Slack puts in text (`<@U…>`)."""
         return f"<@{self.id}>"
 
     def to_api(self, now: float) -> dict[str, Any]:
@@ -200,7 +203,7 @@ class User:
 
 @dataclass(eq=False)
 class File:
-    """A file: uploaded through the upload URL flow, shared by a person, or attached in a modal's file_input."""
+    """A file: uploaded through the upload URL flow, shared by a person, or attached in a file_input."""
 
     id: str
     name: str
@@ -215,6 +218,7 @@ class File:
     # channel id -> ts of the messages that share it (a file can be shared several times)
     shares: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     alt_txt: str | None = None
+    visible_to_app: bool = False  # attached in one of the app's modals (file_input): the app may read it
 
     @property
     def size(self) -> int:
@@ -357,6 +361,16 @@ class Message:
         return bool(self.pinned_to)
 
     @property
+    def content(self) -> str:
+        """Everything a person reads in the message: its text, then the text of its blocks."""
+        return "\n".join(part for part in (self.text, visible_text(self.blocks)) if part)
+
+    @property
+    def buttons(self) -> list[str]:
+        """The labels of the message's buttons."""
+        return button_labels(self.blocks)
+
+    @property
     def is_system(self) -> bool:
         """Whether Slack generated it (joins, topic changes) rather than a person or app writing it."""
         return self.subtype in {
@@ -400,7 +414,14 @@ class Message:
         if self.edited:
             d["edited"] = dict(self.edited)
         if self.files:
-            d["files"] = [f.stub() if stub_files else f.to_api(base_url, state) for f in self.files]
+            d["files"] = [
+                {"id": f.id, "mode": "tombstone"}
+                if f.deleted
+                else f.stub()
+                if stub_files
+                else f.to_api(base_url, state)
+                for f in self.files
+            ]
             d["upload"] = self.upload
             d["display_as_bot"] = False
         if self.pinned_to:
@@ -412,7 +433,7 @@ class Message:
 
 @dataclass(eq=False)
 class Ephemeral:
-    """A message only one person sees ("Only visible to you"): chat.postEphemeral, command answers, respond()."""
+    """A message only one person sees ("Only visible to you"): postEphemeral, command answers, respond()."""
 
     ts: str
     channel: str
@@ -422,6 +443,16 @@ class Ephemeral:
     thread_ts: str | None = None
     source: str = "chat.postEphemeral"
     deleted: bool = False
+
+    @property
+    def content(self) -> str:
+        """Everything the person reads in it: its text, then the text of its blocks."""
+        return "\n".join(part for part in (self.text, visible_text(self.blocks)) if part)
+
+    @property
+    def buttons(self) -> list[str]:
+        """The labels of its buttons."""
+        return button_labels(self.blocks)
 
 
 @dataclass(eq=False)
@@ -466,7 +497,9 @@ class Channel:
         """Team ids of every organization in the channel, the host first."""
         return [self.host_org.team_id, *[o.team_id for o in self.connected]]
 
-    def to_api(self, state: SlackState, *, for_user: str, include_num_members: bool = False) -> dict[str, Any]:
+    def to_api(
+        self, state: SlackState, *, for_user: str, include_num_members: bool = False
+    ) -> dict[str, Any]:
         """Render as `conversations.info`'s `channel`."""
         if self.is_im:
             return {
@@ -550,6 +583,16 @@ class View:
         return str(title.get("text", ""))
 
     @property
+    def content(self) -> str:
+        """Everything a person reads in the view."""
+        return visible_text(self.blocks)
+
+    @property
+    def buttons(self) -> list[str]:
+        """The labels of the view's buttons."""
+        return button_labels(self.blocks)
+
+    @property
     def callback_id(self) -> str:
         """The view's callback_id."""
         return str(self.spec.get("callback_id", ""))
@@ -608,7 +651,9 @@ class Invite:
             "date_created": self.created,
             "date_invalid": self.created + 14 * 86400,
             "inviting_team": self.inviting_team.to_api(),
-            "inviting_user": inviter.to_api(self.created) if inviter is not None else {"id": self.inviting_user},
+            "inviting_user": inviter.to_api(self.created)
+            if inviter is not None
+            else {"id": self.inviting_user},
             "link": f"https://join.slack.com/share/{self.id.lower()}",
         }
         if self.email:
@@ -661,6 +706,7 @@ class SlackState:
         self.response_targets: dict[str, ResponseTarget] = {}
         self.ephemerals: list[Ephemeral] = []
         self.ims: dict[str, str] = {}  # user id -> the bot's DM channel id with them
+        self.upload_tokens: dict[str, str] = {}  # upload URL token -> file id
         self._last_ts = 0
 
     def now(self) -> float:
@@ -673,7 +719,7 @@ class SlackState:
         self._last_ts = max(candidate, self._last_ts + 1)
         return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
-    # -- lookups -------------------------------------------------------------------------------------
+    # -- lookups ----------------------------------------------------------------------------------
 
     def message(self, channel_id: str, ts: str) -> Message | None:
         """Return the message with this ts in this channel, if any."""
@@ -724,3 +770,25 @@ class SlackState:
         """The modal on top of this user's stack, if one is open."""
         stack = self.modal_stacks.get(user_id) or []
         return stack[-1] if stack else None
+
+
+@dataclass(eq=False)
+class Installation:
+    """Baton's installation in the host workspace: its ids, tokens and secrets."""
+
+    app_id: str
+    bot: User
+    bot_token: str
+    app_token: str
+    signing_secret: str
+    verification_token: str  # the deprecated `token` field Slack still puts in every payload
+
+    @property
+    def host(self) -> Org:
+        """The workspace the app is installed in."""
+        return self.bot.org
+
+    @property
+    def bot_id(self) -> str:
+        """The bot's `B…` id."""
+        return self.bot.bot_id or ""
