@@ -25,6 +25,8 @@ from bot.settings import Settings
 from bot.slack_client import build_web_client
 from bot.tasks import BackgroundTasks
 from models.base import utcnow
+from models.flows.problems import report_set_aside
+from models.outbox import OutboxEntry
 
 __all__ = ["Baton", "build_baton", "request_kind"]
 
@@ -57,24 +59,37 @@ class Baton:
         await self.deps.engine.dispose()
 
 
-def build_baton(settings: Settings, *, outbox_policy: RetryPolicy | None = None,
-                outbox_poll_interval: float = 1.0) -> Baton:
+def build_baton(
+    settings: Settings, *, outbox_policy: RetryPolicy | None = None, outbox_poll_interval: float = 1.0
+) -> Baton:
     """Wire Baton from its settings. Nothing is started and no network is touched."""
     metrics = Metrics()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     token = settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None
     slack = build_web_client(token, settings.SLACK_API_URL, metrics=metrics)
+
+    async def tell_host_leaders(entry: OutboxEntry) -> None:
+        async with sessions.begin() as session:
+            await report_set_aside(session, entry_id=entry.id)
+
     outbox = OutboxWorker(
         sessions=sessions,
-        deliverers=build_deliverers(slack),
+        deliverers=build_deliverers(slack, sessions),
         metrics=metrics,
         policy=outbox_policy or RetryPolicy(),
         poll_interval=outbox_poll_interval,
+        on_set_aside=tell_host_leaders,
     )
     deps = Deps(
-        settings=settings, engine=engine, sessions=sessions, slack=slack, metrics=metrics,
-        outbox=outbox, tasks=BackgroundTasks(), clock=utcnow,
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        slack=slack,
+        metrics=metrics,
+        outbox=outbox,
+        tasks=BackgroundTasks(),
+        clock=utcnow,
     )
     bolt = build_bolt_app(deps)
     return Baton(deps=deps, bolt=bolt, web=build_web_app(bolt, deps))

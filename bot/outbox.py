@@ -37,13 +37,29 @@ SetAsideHook = Callable[[OutboxEntry], Awaitable[None]]
 
 # Slack errors that no retry will fix for this entry: the channel is gone, archived or closed to us.
 PERMANENT_CHANNEL_ERRORS = frozenset(
-    {"channel_not_found", "is_archived", "not_in_channel", "account_inactive", "user_not_found",
-     "cannot_dm_bot", "user_disabled", "restricted_action", "team_access_not_granted"}
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "account_inactive",
+        "user_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+        "restricted_action",
+        "team_access_not_granted",
+    }
 )
 # Slack errors that mean "try again later".
 TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
-     "request_timeout", "team_added_to_org"}
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
 )
 
 
@@ -64,7 +80,9 @@ def classify(error: BaseException) -> DeliveryFailed:
         status = error.response.status_code
         code = str(error.response.get("error") or f"http_{status}")
         if status == 429 or code in ("ratelimited", "rate_limited"):
-            return DeliveryFailed(code, permanent=False, retry_after=retry_after_seconds(error.response.headers))
+            return DeliveryFailed(
+                code, permanent=False, retry_after=retry_after_seconds(error.response.headers)
+            )
         if status >= 500 or code in TRANSIENT_ERRORS:
             return DeliveryFailed(code, permanent=False)
         return DeliveryFailed(code, permanent=True)
@@ -84,7 +102,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
         backoff = min(self.cap, self.base * (2 ** max(0, attempts - 1)))
-        return max(backoff, retry_after or 0.0)
+        return float(max(backoff, retry_after or 0.0))
 
 
 @dataclass
@@ -99,7 +117,9 @@ class OutboxWorker:
     batch_size: int = 50
     on_set_aside: SetAsideHook | None = None
     clock: Callable[[], datetime] = utcnow
-    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
+    worker_id: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    )
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
     _stopping: bool = field(default=False, init=False)
@@ -154,8 +174,11 @@ class OutboxWorker:
         # The head of each lane only: an entry waits while an earlier one of its lane is pending.
         blocked = (
             select(earlier.id)
-            .where(earlier.lane == OutboxEntry.lane, earlier.id < OutboxEntry.id,
-                   earlier.status == OutboxStatus.PENDING)
+            .where(
+                earlier.lane == OutboxEntry.lane,
+                earlier.id < OutboxEntry.id,
+                earlier.status == OutboxStatus.PENDING,
+            )
             .exists()
         )
         async with self.sessions.begin() as session:
@@ -185,7 +208,9 @@ class OutboxWorker:
                             or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
                         )
                     )
-                    .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
+                    .values(
+                        claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -226,23 +251,34 @@ class OutboxWorker:
         attempts = entry.attempts + 1
         delay = self.policy.delay(attempts, failure.retry_after)
         log.warning(
-            "outbox entry %s (%s) failed, retrying in %.1fs: %s", entry.id, entry.kind, delay, failure,
+            "outbox entry %s (%s) failed, retrying in %.1fs: %s",
+            entry.id,
+            entry.kind,
+            delay,
+            failure,
             extra={"outbox_id": entry.id, "attempts": attempts},
         )
         await self._finish(
             entry,
-            {"attempts": attempts, "last_error": str(failure),
-             "next_attempt_at": self.clock() + timedelta(seconds=delay)},
+            {
+                "attempts": attempts,
+                "last_error": str(failure),
+                "next_attempt_at": self.clock() + timedelta(seconds=delay),
+            },
         )
         self._count(entry.kind, "retried")
 
     async def _set_aside(self, entry: OutboxEntry, failure: DeliveryFailed) -> None:
         log.error(
-            "outbox entry %s (%s) set aside: %s", entry.id, entry.kind, failure,
+            "outbox entry %s (%s) set aside: %s",
+            entry.id,
+            entry.kind,
+            failure,
             extra={"outbox_id": entry.id, "lane": entry.lane},
         )
         await self._finish(
-            entry, {"status": OutboxStatus.SET_ASIDE, "attempts": entry.attempts + 1, "last_error": str(failure)}
+            entry,
+            {"status": OutboxStatus.SET_ASIDE, "attempts": entry.attempts + 1, "last_error": str(failure)},
         )
         self._count(entry.kind, "set_aside")
         entry.last_error = str(failure)

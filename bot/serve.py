@@ -18,15 +18,22 @@ __all__ = ["serve"]
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, *, host: str = "0.0.0.0", with_scheduler: bool = True) -> None:
-    """Migrate, then serve until SIGTERM or SIGINT; in-flight requests and tasks finish first."""
+async def serve(
+    settings: Settings,
+    *,
+    host: str = "0.0.0.0",
+    with_scheduler: bool = True,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Migrate, then serve until SIGTERM or SIGINT (or `stop` is set); in-flight work finishes first."""
     baton = build_baton(settings)
     await upgrade(baton.deps.engine)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
 
     await baton.start_workers()
     if with_scheduler:
@@ -38,7 +45,7 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", with_scheduler: bo
     socket_handler = None
     if settings.SLACK_APP_TOKEN is not None:
         socket_handler = await _start_socket_mode(baton, settings.SLACK_APP_TOKEN.get_secret_value())
-        log.info("Baton %s in Socket Mode; health and metrics on port %d", "serving", settings.PORT)
+        log.info("Baton serving Slack in Socket Mode; health and metrics on port %d", settings.PORT)
     else:
         log.info("Baton serving Slack on http://%s:%d/slack/events", host, settings.PORT)
     try:
@@ -56,5 +63,5 @@ async def _start_socket_mode(baton: Baton, app_token: str):  # type: ignore[no-u
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(baton.bolt, app_token)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Command", "SettingsError", "Settings", "load_settings"]
+__all__ = ["Command", "Settings", "SettingsError", "load_settings"]
 
-DEFAULT_ALLOWED_FILE_TYPES = (
-    "pdf,csv,xls,xlsx,doc,docx,txt,png,jpg,jpeg,tif,tiff,heic,eml,msg,xml,zip"
-)
+DEFAULT_ALLOWED_FILE_TYPES = "pdf,csv,xls,xlsx,doc,docx,txt,png,jpg,jpeg,tif,tiff,heic,eml,msg,xml,zip"
 
 
 class Command(StrEnum):
@@ -181,9 +179,8 @@ class Settings(BaseSettings):
                     "SLACK_SIGNING_SECRET is not set: `baton serve` in HTTP mode needs it "
                     "(or set SLACK_APP_TOKEN for Socket Mode)"
                 )
-        elif command in (Command.REMIND, Command.ARCHIVE):
-            if self.SLACK_BOT_TOKEN is None:
-                raise SettingsError(f"SLACK_BOT_TOKEN is not set: `baton {command}` posts to Slack")
+        elif command in (Command.REMIND, Command.ARCHIVE) and self.SLACK_BOT_TOKEN is None:
+            raise SettingsError(f"SLACK_BOT_TOKEN is not set: `baton {command}` posts to Slack")
         if self.MS_CLIENT_CERT_PATH is not None and not self.MS_CLIENT_CERT_PATH.is_file():
             raise SettingsError(f"MS_CLIENT_CERT_PATH: no file at {self.MS_CLIENT_CERT_PATH}")
         if self.microsoft_configured:
@@ -198,7 +195,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     try:
         if env is None:
             return Settings()
-        return Settings(**{k: v for k, v in env.items() if k in Settings.model_fields})
+        given: dict[str, Any] = {k: v for k, v in env.items() if k in Settings.model_fields}
+        return Settings(**given)
     except ValidationError as e:
         err = e.errors()[0]
         message = err["msg"].removeprefix("Value error, ")

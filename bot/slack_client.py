@@ -81,7 +81,7 @@ class BatonWebClient(AsyncWebClient):
         super().__init__(*args, **kwargs)
         self.metrics = metrics
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         try:
             response = await super().api_call(api_method, **kwargs)
         except SlackApiError as e:

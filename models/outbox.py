@@ -29,6 +29,8 @@ class OutboxKind(enum.StrEnum):
     INVITE_GUEST = "invite_guest"  # payload: collaboration_id, email — conversations.inviteShared
     CHANNEL_INVITE = "channel_invite"  # payload: collaboration_id, user_ids — conversations.invite
     POST_ARCHIVE = "post_archive"  # payload: collaboration_id, up_to_seq, head_hash — share the archive
+    DELIVERY_PROBLEM = "delivery_problem"  # payload: user_id, entry_id — tell a host leader what Slack
+    #                                        refused for good; lane "dm:<user>"
 
 
 class OutboxStatus(enum.StrEnum):

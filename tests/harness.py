@@ -69,8 +69,13 @@ class Harness:
 
     def slash_command_body(self, person: Person, command: str, text: str) -> bytes:
         form = slash_command(
-            self.emu.app, person.user, self.channel, command=command, text=text,
-            response_url=f"{self.emu.base_url}/respond/none", trigger_id="0000.0000",
+            self.emu.app,
+            person.user,
+            self.channel,
+            command=command,
+            text=text,
+            response_url=f"{self.emu.base_url}/respond/none",
+            trigger_id="0000.0000",
         )
         return form_body(form)
 

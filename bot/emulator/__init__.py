@@ -557,7 +557,7 @@ class SlackEmulator:
     async def wait_for(
         self,
         predicate: Callable[[], T | Awaitable[T]],
-        timeout: float = 5.0,  # noqa: ASYNC109 - the deadline covers many polls, not one awaitable
+        timeout: float = 5.0,
         *,
         interval: float = 0.01,
         message: str = "",
@@ -579,7 +579,7 @@ class SlackEmulator:
                 )
             await asyncio.sleep(interval)
 
-    async def idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
         """Wait until no event is pending and the bot has made no Web API call for `quiet` seconds."""
         deadline = time.monotonic() + timeout
         while True:

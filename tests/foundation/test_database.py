@@ -23,7 +23,9 @@ async def test_migrations_create_exactly_the_models_schema(database_url: str) ->
         assert await upgrade(engine) == head_revision()
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                )
             )
         assert diff == [], f"models and migrations differ: {diff}"
         assert await upgrade(engine) == head_revision(), "a second upgrade is a no-op"
@@ -51,7 +53,7 @@ async def test_timestamps_round_trip_as_aware_utc(database_url: str) -> None:
             async with sessions.begin() as session:
                 e = await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane="C1")
                 assert e is not None
-                e.next_attempt_at = datetime(2026, 1, 1)  # noqa: DTZ001
+                e.next_attempt_at = datetime(2026, 1, 1)
                 await session.flush()
     finally:
         await engine.dispose()
@@ -65,8 +67,15 @@ async def test_dedupe_key_is_claimed_once_even_by_concurrent_transactions(databa
     async def claim() -> bool:
         try:
             async with sessions.begin() as session:
-                return await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane="C1",
-                                     dedupe_key="statement:acct-1:2026-11") is not None
+                return (
+                    await enqueue(
+                        session,
+                        kind=OutboxKind.POST_MESSAGE,
+                        lane="C1",
+                        dedupe_key="statement:acct-1:2026-11",
+                    )
+                    is not None
+                )
         except Exception:
             return False  # lost the race on the unique constraint: nothing was recorded
 

@@ -45,7 +45,11 @@ async def test_healthz_is_503_when_the_database_cannot_be_reached(serve_baton) -
     from bot.settings import load_settings
 
     settings = load_settings(
-        {"DATABASE_URL": "postgresql+asyncpg://nobody:pw@127.0.0.1:1/none", "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"}
+        {
+            "DATABASE_URL": "postgresql+asyncpg://nobody:pw@127.0.0.1:1/none",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+        }
     )
     url = await serve_baton(settings)
     async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as response:

@@ -49,8 +49,14 @@ async def test_every_subscribed_event_is_acknowledged(harness: Harness) -> None:
     from handlers.events import SUBSCRIBED_EVENTS
 
     for event_type in SUBSCRIBED_EVENTS:
-        event = {"type": event_type, "user": harness.bob.id, "channel": harness.channel.id,
-                 "event_ts": "1764892800.000100", "ts": "1764892800.000100", "text": "hi"}
+        event = {
+            "type": event_type,
+            "user": harness.bob.id,
+            "channel": harness.channel.id,
+            "event_ts": "1764892800.000100",
+            "ts": "1764892800.000100",
+            "text": "hi",
+        }
         status = await harness.send_event(event)
         assert status == 200, f"{event_type} answered {status}: Slack would retry it"
 
@@ -59,8 +65,12 @@ async def test_outbox_delivers_once_slack_recovers_from_500s_even_across_a_resta
     emu = harness.emu
     emu.outage("chat.postMessage", status=500)
     async with harness.baton.deps.sessions.begin() as session:
-        await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane=harness.channel.id,
-                      payload={"channel": harness.channel.id, "text": "The November statement is ready."})
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_MESSAGE,
+            lane=harness.channel.id,
+            payload={"channel": harness.channel.id, "text": "The November statement is ready."},
+        )
     harness.baton.deps.outbox.wake()
     await emu.wait_for(lambda: len(emu.calls_to("chat.postMessage")) >= 3)
     assert harness.channel_messages() == []
@@ -80,11 +90,19 @@ async def test_outbox_delivers_once_slack_recovers_from_500s_even_across_a_resta
 async def test_outbox_keeps_order_within_a_channel_and_sets_aside_a_dead_one(harness: Harness) -> None:
     emu = harness.emu
     async with harness.baton.deps.sessions.begin() as session:
-        await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane="C0GONE",
-                      payload={"channel": "C0GONE", "text": "to a channel that no longer exists"})
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_MESSAGE,
+            lane="C0GONE",
+            payload={"channel": "C0GONE", "text": "to a channel that no longer exists"},
+        )
         for n in range(1, 6):
-            await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane=harness.channel.id,
-                          payload={"channel": harness.channel.id, "text": f"message {n}"})
+            await enqueue(
+                session,
+                kind=OutboxKind.POST_MESSAGE,
+                lane=harness.channel.id,
+                payload={"channel": harness.channel.id, "text": f"message {n}"},
+            )
     harness.baton.deps.outbox.wake()
     await emu.wait_for(lambda: len(harness.channel_messages()) == 5)
     assert [m.text for m in harness.channel_messages()] == [f"message {n}" for n in range(1, 6)]
@@ -97,11 +115,73 @@ async def test_outbox_keeps_order_within_a_channel_and_sets_aside_a_dead_one(har
 async def test_metrics_count_requests_and_slack_calls(harness: Harness) -> None:
     await harness.alice.slash("/turn", "help", channel=harness.channel)
     async with harness.baton.deps.sessions.begin() as session:
-        await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane=harness.channel.id,
-                      payload={"channel": harness.channel.id, "text": "hello"})
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_MESSAGE,
+            lane=harness.channel.id,
+            payload={"channel": harness.channel.id, "text": "hello"},
+        )
     await harness.baton.deps.outbox.drain()
     text = harness.baton.deps.metrics.render().decode()
     assert 'baton_slack_requests_total{kind="command",outcome="ok"} 1.0' in text
     assert 'baton_ack_latency_seconds_count{kind="command"} 1.0' in text
     assert 'baton_slack_api_calls_total{method="chat.postMessage",outcome="ok"} 1.0' in text
     assert 'baton_outbox_deliveries_total{kind="post_message",outcome="delivered"} 1.0' in text
+
+
+async def test_a_dead_channel_is_set_aside_and_the_host_leaders_are_told_by_dm(harness: Harness) -> None:
+    from sqlalchemy import delete
+
+    from models.base import utcnow
+    from models.sides import Actor, Member
+    from models.use_cases import start_collaboration
+
+    emu, alice, bob = harness.emu, harness.alice, harness.bob
+    async with harness.baton.deps.sessions.begin() as session:
+        collaboration = await start_collaboration(
+            session,
+            actor=Actor(alice.id, emu.host.team_id, "Alice Moreau"),
+            channel_id=harness.channel.id,
+            host_team_key=emu.host.team_id,
+            host_name="Northwind Distribution",
+            title="Retail Co — November",
+            account_name="Retail Co",
+            guest_team_key=bob.team_id,
+            guest_name="Retail Co",
+            guest_contact_user_id=bob.id,
+            channel_members=[
+                Member(alice.id, emu.host.team_id, "Alice Moreau"),
+                Member(bob.id, bob.team_id, "Bob Tran"),
+            ],
+            now=utcnow(),
+        )
+        # Only this test's own post is under test here; the card belongs to the collaboration tests.
+        await session.execute(delete(OutboxEntry))
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_MESSAGE,
+            lane=harness.channel.id,
+            collaboration_id=collaboration.id,
+            payload={"channel": harness.channel.id, "text": "Turn 2 is yours"},
+        )
+    other = emu.create_channel("other-retailer", members=[alice])
+    async with harness.baton.deps.sessions.begin() as session:
+        await enqueue(
+            session,
+            kind=OutboxKind.POST_MESSAGE,
+            lane=other.id,
+            payload={"channel": other.id, "text": "still delivered"},
+        )
+    emu.archive_channel(harness.channel)
+    harness.baton.deps.outbox.wake()
+    await emu.wait_for(lambda: alice.dms())
+    await harness.settle()
+
+    (dm,) = alice.dms()
+    assert "is_archived" in dm.text and harness.channel.id in dm.text
+    assert bob.dms() == [], "the guest side never hears of Baton's delivery problems"
+    assert [m.text for m in alice.messages(other)] == ["still delivered"]
+    async with harness.baton.deps.sessions() as session:
+        statuses = {e.kind: e.status for e in (await session.scalars(select(OutboxEntry))).all()}
+    assert statuses[OutboxKind.POST_MESSAGE] in (OutboxStatus.SET_ASIDE, OutboxStatus.DONE)
+    assert statuses[OutboxKind.DELIVERY_PROBLEM] == OutboxStatus.DONE
