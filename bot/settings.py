@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     MS_AUTHORITY_URL: str = "https://login.microsoftonline.com"
     MS_GRAPH_URL: str = "https://graph.microsoft.com/v1.0"
     # Standard TLS variables, read here so Settings stays the only reader of the environment: requests
-    # (msal) alone honours REQUESTS_CA_BUNDLE and aiohttp alone SSL_CERT_FILE; see `ca_bundle`.
+    # (msal) alone honours REQUESTS_CA_BUNDLE and aiohttp alone SSL_CERT_FILE; see `ca_bundles`.
     SSL_CERT_FILE: Path | None = None
     REQUESTS_CA_BUNDLE: Path | None = None
 
@@ -161,13 +161,15 @@ class Settings(BaseSettings):
         return bool(self.MS_TENANT_ID)
 
     @property
-    def ca_bundle(self) -> Path | None:
-        """The CA bundle both Microsoft 365 clients trust (msal's requests and the aiohttp Graph client).
+    def ca_bundles(self) -> tuple[Path, ...]:
+        """The CA bundles both Microsoft 365 clients trust (msal's requests and the aiohttp Graph client).
 
-        REQUESTS_CA_BUNDLE wins when both are set, as it does inside requests itself (which lets it
-        override a session's own `verify`); None means the system's default trust store.
+        Every bundle either variable names, REQUESTS_CA_BUNDLE first, each once; empty means the system's
+        trust store. Both are trusted, not one preferred: a base image often sets one to the system bundle
+        while the operator points the other at a proxy's or a test CA's (see bot/graph/tls.py).
         """
-        return self.REQUESTS_CA_BUNDLE or self.SSL_CERT_FILE
+        named = [p for p in (self.REQUESTS_CA_BUNDLE, self.SSL_CERT_FILE) if p is not None]
+        return tuple(dict.fromkeys(named))
 
     def require_for(self, command: Command) -> None:
         """Raise SettingsError naming the first setting `command` needs and lacks."""
