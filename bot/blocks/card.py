@@ -1,0 +1,123 @@
+"""The collaboration's card: one pinned message, updated in place on every change.
+
+A channel message looks the same to both organisations, so the card shows only published things,
+names people without mentioning them (it is re-sent on every change), and carries every button that
+fits the collaboration's state for everyone: a click by the wrong side or role is refused by the
+handler, in words that say who can act.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.format import clip, clipped_quote
+from bot.blocks.ids import ActionId, BlockId
+from bot.blocks.metadata import CollaborationRef
+from bot.blocks.parts import (
+    facts_block,
+    last_update_blocks,
+    participants_block,
+    state_block,
+    turn_label,
+)
+from bot.blocks.text import escape
+from models.collaborations import CollaborationStatus
+from models.flows.views import CollaborationView
+
+__all__ = ["card", "card_buttons", "card_content", "card_text"]
+
+HEADER_MAX = 150  # a header block's text
+_NOTE_MAX = 1500
+
+
+def card(view: CollaborationView) -> tuple[str, list[Block]]:
+    """The card's fallback text and blocks."""
+    blocks = card_content(view)
+    buttons = card_buttons(view)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=BlockId.CARD_ACTIONS, elements=buttons))
+    return card_text(view), blocks
+
+
+def card_text(view: CollaborationView) -> str:
+    """The notification and fallback text: the title and whose turn it is (escaped: no pings)."""
+    return f"{escape(clip(view.title, 150))} · {turn_label(view)}"
+
+
+def card_content(view: CollaborationView) -> list[Block]:
+    """Everything the card shows except its buttons (also the body of `/turn status`)."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=clip(view.title, HEADER_MAX), emoji=False)),
+        facts_block(view),
+        state_block(view),
+    ]
+    if view.note.strip():
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text="*Note*\n" + clipped_quote(view.note.strip(), _NOTE_MAX)))
+        )
+    blocks.append(participants_block(view))
+    blocks += last_update_blocks(view)
+    return blocks
+
+
+def card_buttons(view: CollaborationView) -> list[ButtonElement]:
+    """The buttons that fit the collaboration's state (the same for everyone who sees the card).
+
+    Active: Pass turn, Skip turn, Add people, and Sign off unless the side holding the turn has
+    signed off already (it got the turn back by a pass: only the other side can sign off now).
+    Wrapped up: Reopen only (people are managed on an active collaboration). Rolled over: none.
+    """
+    ref = CollaborationRef(view.id)
+    at_turn = CollaborationRef(view.id, turn=view.turn_number)
+    if view.status is CollaborationStatus.WRAPPED_UP:
+        return [_button("Reopen", ActionId.REOPEN, ref)]
+    if view.status is not CollaborationStatus.ACTIVE:
+        return []
+    buttons = [
+        # The turn rides along on the turn-ending buttons, so a click on a stale card is refused as
+        # "Turn 3 was already passed by …" rather than acting on the next turn.
+        _button("Pass turn", ActionId.PASS_TURN, at_turn, style="primary"),
+        _button("Skip turn", ActionId.SKIP_TURN, at_turn),
+        _button("Add people", ActionId.ADD_PEOPLE, ref),
+    ]
+    if view.holding_side not in view.signed_off:
+        buttons.append(_button("Sign off", ActionId.SIGN_OFF, at_turn, confirm=_SIGN_OFF_CONFIRM))
+    return buttons
+
+
+_SIGN_OFF_CONFIRM = ConfirmObject(
+    title="Sign off?",
+    text=(
+        "Signing off says your organisation is satisfied with this period. If the other side has "
+        "signed off already, the collaboration wraps up and its archive is posted; otherwise the turn "
+        "passes to them."
+    ),
+    confirm="Sign off",
+    deny="Not yet",
+)
+
+
+def _button(
+    text: str,
+    action_id: ActionId,
+    ref: CollaborationRef,
+    *,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=text, emoji=False),
+        action_id=action_id,
+        value=ref.to_json(),
+        style=style,
+        confirm=confirm,
+    )
