@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from models import collaborations, drafts, history, outbox
+from models import collaborations, documents, drafts, history, outbox, requests, slack_events
 
-__all__ = ["collaborations", "drafts", "history", "outbox"]
+__all__ = ["collaborations", "documents", "drafts", "history", "outbox", "requests", "slack_events"]

@@ -31,6 +31,13 @@ class OutboxKind(enum.StrEnum):
     POST_ARCHIVE = "post_archive"  # payload: collaboration_id, up_to_seq, head_hash — share the archive
     DELIVERY_PROBLEM = "delivery_problem"  # payload: user_id, entry_id — tell a host leader what Slack
     #                                        refused for good; lane "dm:<user>"
+    REQUEST_CARD = "request_card"  # payload: collaboration_id, request_id — post the request's own
+    #                                top-level card (then record its ts: use_cases.record_request_card),
+    #                                or chat.update it
+    PUBLISH_FILES = "publish_files"  # payload: collaboration_id, turn — upload the document versions the
+    #                                  turn published (use_cases.files_to_publish) into the channel with the
+    #                                  update, then record each file id (use_cases.record_shared_file);
+    #                                  dedupe: one per turn
 
 
 class OutboxStatus(enum.StrEnum):

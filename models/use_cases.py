@@ -7,10 +7,44 @@ rows in that same transaction.
 
 from __future__ import annotations
 
-from models.collaborations import active_in_channel, latest_in_channel, record_card
+from models.collaborations import (
+    active_in_channel,
+    get_collaboration,
+    latest_in_channel,
+    participants_of,
+    record_card,
+)
+from models.documents import BlobRef, DocumentSource, VersionStatus
 from models.flows.checks import why_not
+from models.flows.documents import (
+    ChannelFile,
+    DocumentView,
+    VersionView,
+    documents_of,
+    files_to_publish,
+    record_channel_file,
+    record_shared_file,
+    stage_upload,
+)
 from models.flows.invites import invite_accepted, invite_declined, invite_sent
 from models.flows.people import add_participants, member_joined, member_left, remove_participants
+from models.flows.requests import (
+    FulfilmentView,
+    NewRequest,
+    RequestSummary,
+    RequestView,
+    accept_request,
+    cancel_request,
+    decline_request,
+    file_requests,
+    fulfil_request,
+    record_request_card,
+    reopen_request,
+    request_by_card,
+    request_refusal,
+    request_summary,
+    requests_of,
+)
 from models.flows.start import start_collaboration
 from models.flows.turns import pass_turn, reopen, sign_off, skip_turn
 from models.flows.views import (
@@ -21,24 +55,48 @@ from models.flows.views import (
     TurnView,
     collaboration_view,
     home_view,
+    turn_view,
 )
 from models.flows.work import stage_draft
 from models.permissions import Action
+from models.requests import RequestAction, RequestCategory, RequestStatus, actions_for
 from models.sides import Actor, Member, NewPerson
 
 __all__ = [
     "Action",
     "Actor",
+    "BlobRef",
+    "ChannelFile",
     "CollaborationView",
+    "DocumentSource",
+    "DocumentView",
+    "FulfilmentView",
     "HomeItem",
     "HomeView",
     "Member",
     "NewPerson",
+    "NewRequest",
     "PersonView",
+    "RequestAction",
+    "RequestCategory",
+    "RequestStatus",
+    "RequestSummary",
+    "RequestView",
     "TurnView",
+    "VersionStatus",
+    "VersionView",
+    "accept_request",
+    "actions_for",
     "active_in_channel",
     "add_participants",
+    "cancel_request",
     "collaboration_view",
+    "decline_request",
+    "documents_of",
+    "file_requests",
+    "files_to_publish",
+    "fulfil_request",
+    "get_collaboration",
     "home_view",
     "invite_accepted",
     "invite_declined",
@@ -46,13 +104,24 @@ __all__ = [
     "latest_in_channel",
     "member_joined",
     "member_left",
+    "participants_of",
     "pass_turn",
     "record_card",
+    "record_channel_file",
+    "record_request_card",
+    "record_shared_file",
     "remove_participants",
     "reopen",
+    "reopen_request",
+    "request_by_card",
+    "request_refusal",
+    "request_summary",
+    "requests_of",
     "sign_off",
     "skip_turn",
     "stage_draft",
+    "stage_upload",
     "start_collaboration",
+    "turn_view",
     "why_not",
 ]
