@@ -19,6 +19,7 @@ from bot import __version__
 from bot.db import create_engine, database_reachable, session_factory
 from bot.deliveries import build_deliverers
 from bot.deps import Deps
+from bot.directory import Directory
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.outbox import OutboxWorker, RetryPolicy
 from bot.settings import Settings
@@ -86,6 +87,7 @@ def build_baton(
         engine=engine,
         sessions=sessions,
         slack=slack,
+        directory=Directory(slack),
         metrics=metrics,
         outbox=outbox,
         tasks=BackgroundTasks(),

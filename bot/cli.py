@@ -25,9 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = sub.add_parser("serve", help="run the bot (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN)")
-    serve.add_argument(
-        "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
-    )
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs in this process")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
 
     demo = sub.add_parser("demo", help="play a month of reconciliation against the built-in Slack emulator")

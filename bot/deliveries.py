@@ -1,23 +1,53 @@
-"""Outbox deliverers: one async function per kind, turning a recorded intent into Slack calls."""
+"""Outbox deliverers: one async function per kind, turning a recorded intent into Slack calls.
+
+Each renders the current state from the database when it runs, so a retried or repeated delivery
+shows the same thing, and a card refreshed after three changes shows all three.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.blocks.notices import delivery_problem_text
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import card as card_blocks
+from bot.blocks import home as home_blocks
+from bot.blocks import updates as update_blocks
+from bot.blocks.notices import delivery_problem_text, invite_failed_text
 from bot.db import Sessions
 from bot.outbox import Deliverer
 from bot.slack_client import BatonWebClient
 from models.outbox import OutboxEntry, OutboxKind
+from models.use_cases import collaboration_view, home_view, record_card, turn_view
 
 __all__ = ["build_deliverers"]
+
+log = logging.getLogger(__name__)
+
+# Answers from conversations.inviteShared that a person must act on: retrying will not change them.
+INVITE_REFUSALS = frozenset(
+    {
+        "not_paid",
+        "restricted_action",
+        "no_external_invite_permission",
+        "not_allowed_for_grid_workspace",
+        "not_owner",
+        "connection_limit_exceeded",
+        "invalid_email",
+        "cant_invite",
+        "too_many_emails",
+        "is_archived",
+        "channel_not_found",
+    }
+)
 
 
 def build_deliverers(slack: BatonWebClient, sessions: Sessions) -> Mapping[str, Deliverer]:
     """The deliverer for every outbox kind."""
 
-    async def send_dm(user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    async def send_dm(user: str, text: str, blocks: Any = None) -> dict[str, Any]:
         opened = await slack.conversations_open(users=user)
         channel = opened["channel"]["id"]
         response = await slack.chat_postMessage(
@@ -50,8 +80,98 @@ def build_deliverers(slack: BatonWebClient, sessions: Sessions) -> Mapping[str, 
         text = delivery_problem_text(channel, failed.last_error or "unknown error")
         return await send_dm(entry.payload["user_id"], text)
 
+    async def card_refresh(entry: OutboxEntry) -> dict[str, Any]:
+        collaboration_id = entry.payload["collaboration_id"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+        text, blocks = card_blocks.card(view)
+        if view.card_ts is not None:
+            await slack.chat_update(channel=view.channel_id, ts=view.card_ts, text=text, blocks=blocks)
+            return {"ts": view.card_ts, "updated": True}
+        posted = await slack.chat_postMessage(
+            channel=view.channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+        ts = posted["ts"]
+        # Recorded before pinning: a crash now re-pins on retry (harmless) instead of posting twice.
+        async with sessions.begin() as session:
+            await record_card(session, collaboration_id, ts)
+        try:
+            await slack.pins_add(channel=view.channel_id, timestamp=ts)
+        except SlackApiError as e:
+            if e.response.get("error") != "already_pinned":
+                raise
+        return {"ts": ts, "posted": True}
+
+    async def turn_update(entry: OutboxEntry) -> dict[str, Any]:
+        collaboration_id, number = entry.payload["collaboration_id"], entry.payload["turn"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+            turn = await turn_view(session, collaboration_id, number)
+        if turn is None:
+            return {"skipped": f"turn {number} has not ended"}
+        text, blocks = update_blocks.turn_update(view, turn)
+        posted = await slack.chat_postMessage(
+            channel=view.channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+        return {"ts": posted["ts"]}
+
+    async def read_in(entry: OutboxEntry) -> dict[str, Any]:
+        collaboration_id, user_id = entry.payload["collaboration_id"], entry.payload["user_id"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+        text, blocks = update_blocks.read_in(view, user_id)
+        try:
+            await slack.chat_postEphemeral(channel=view.channel_id, user=user_id, text=text, blocks=blocks)
+        except SlackApiError as e:
+            # They left again before we answered: nobody to read in.
+            if e.response.get("error") in ("user_not_in_channel", "not_in_channel"):
+                return {"skipped": e.response.get("error")}
+            raise
+        return {"user": user_id}
+
+    async def home_refresh(entry: OutboxEntry) -> dict[str, Any]:
+        user_id = entry.payload["user_id"]
+        async with sessions() as session:
+            view = await home_view(session, user_id)
+        await slack.views_publish(user_id=user_id, view=home_blocks.home(view))
+        return {"user": user_id}
+
+    async def invite_guest(entry: OutboxEntry) -> dict[str, Any]:
+        collaboration_id, email = entry.payload["collaboration_id"], entry.payload["email"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+        try:
+            response = await slack.conversations_inviteShared(
+                channel=view.channel_id, emails=[email], external_limited=False
+            )
+        except SlackApiError as e:
+            error = str(e.response.get("error"))
+            if error not in INVITE_REFUSALS:
+                raise
+            # Tell whoever started the collaboration what Slack said and what to do; no retry helps.
+            await send_dm(view.created_by, invite_failed_text(view.channel_id, email, error))
+            return {"error": error}
+        return {"invite_id": response.get("invite_id")}
+
+    async def channel_invite(entry: OutboxEntry) -> dict[str, Any]:
+        collaboration_id, user_ids = entry.payload["collaboration_id"], entry.payload["user_ids"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+        try:
+            await slack.conversations_invite(channel=view.channel_id, users=",".join(user_ids))
+        except SlackApiError as e:
+            if e.response.get("error") != "already_in_channel":
+                raise
+        return {"invited": user_ids}
+
     return {
         OutboxKind.POST_MESSAGE: post_message,
         OutboxKind.DIRECT_MESSAGE: direct_message,
         OutboxKind.DELIVERY_PROBLEM: delivery_problem,
+        OutboxKind.CARD_REFRESH: card_refresh,
+        OutboxKind.TURN_UPDATE: turn_update,
+        OutboxKind.READ_IN: read_in,
+        OutboxKind.HOME_REFRESH: home_refresh,
+        OutboxKind.INVITE_GUEST: invite_guest,
+        OutboxKind.CHANNEL_INVITE: channel_invite,
     }

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import Sessions
+from bot.directory import Directory
 from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
@@ -26,6 +27,7 @@ class Deps:
     engine: AsyncEngine
     sessions: Sessions
     slack: BatonWebClient
+    directory: Directory
     metrics: Metrics
     outbox: OutboxWorker
     tasks: BackgroundTasks

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.db import Sessions
@@ -80,9 +80,7 @@ def classify(error: BaseException) -> DeliveryFailed:
         status = error.response.status_code
         code = str(error.response.get("error") or f"http_{status}")
         if status == 429 or code in ("ratelimited", "rate_limited"):
-            return DeliveryFailed(
-                code, permanent=False, retry_after=retry_after_seconds(error.response.headers)
-            )
+            return DeliveryFailed(code, permanent=False, retry_after=retry_after_seconds(error.response.headers))
         if status >= 500 or code in TRANSIENT_ERRORS:
             return DeliveryFailed(code, permanent=False)
         return DeliveryFailed(code, permanent=True)
@@ -117,9 +115,7 @@ class OutboxWorker:
     batch_size: int = 50
     on_set_aside: SetAsideHook | None = None
     clock: Callable[[], datetime] = utcnow
-    worker_id: str = field(
-        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-    )
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
     _stopping: bool = field(default=False, init=False)
@@ -161,6 +157,16 @@ class OutboxWorker:
             lanes.setdefault(entry.lane, []).append(entry)
         results = await asyncio.gather(*(self._deliver_lane(lane) for lane in lanes.values()))
         return sum(results)
+
+    async def due(self) -> int:
+        """How many entries are pending and due now (claimed ones included)."""
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.status == OutboxStatus.PENDING, OutboxEntry.next_attempt_at <= self.clock())
+            )
+        return int(count or 0)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Deliver until nothing is due (tests, the demo, `baton remind`)."""
@@ -208,9 +214,7 @@ class OutboxWorker:
                             or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
                         )
                     )
-                    .values(
-                        claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id
-                    )
+                    .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
                     .execution_options(synchronize_session=False)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]

@@ -43,9 +43,7 @@ class Settings(BaseSettings):
     BATON_DATA_DIR: Path = Path("./data")
     BATON_TIMEZONE: str = "UTC"
     BATON_MAX_FILE_MB: float = Field(default=25, gt=0, le=1024)
-    BATON_ALLOWED_FILE_TYPES: Annotated[frozenset[str], NoDecode] = frozenset(
-        DEFAULT_ALLOWED_FILE_TYPES.split(",")
-    )
+    BATON_ALLOWED_FILE_TYPES: Annotated[frozenset[str], NoDecode] = frozenset(DEFAULT_ALLOWED_FILE_TYPES.split(","))
     BATON_LOG_FORMAT: str = "auto"
     MS_TENANT_ID: str | None = None
     MS_CLIENT_ID: str | None = None

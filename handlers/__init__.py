@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, events
+from handlers import actions, commands, events, views
 
 __all__ = ["register_all"]
 
@@ -12,4 +12,6 @@ __all__ = ["register_all"]
 def register_all(app: AsyncApp) -> None:
     """Register every listener Baton has."""
     commands.register(app)
+    actions.register(app)
+    views.register(app)
     events.register(app)

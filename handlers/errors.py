@@ -22,9 +22,7 @@ def explain(error: BaseException, *, where: str) -> str:
     if isinstance(error, BatonError):
         return error.message
     error_id = new_error_id()
-    log.error(
-        "unexpected error in %s (error id %s)", where, error_id, exc_info=error, extra={"error_id": error_id}
-    )
+    log.error("unexpected error in %s (error id %s)", where, error_id, exc_info=error, extra={"error_id": error_id})
     return (
         "Something went wrong on Baton's side and nothing was changed. "
         f"If it happens again, give your Slack admin this error id: `{error_id}`."

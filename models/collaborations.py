@@ -203,9 +203,7 @@ async def lock_collaboration(session: AsyncSession, collaboration_id: int) -> Co
     return collaboration
 
 
-async def active_in_channel(
-    session: AsyncSession, channel_id: str, *, lock: bool = False
-) -> Collaboration | None:
+async def active_in_channel(session: AsyncSession, channel_id: str, *, lock: bool = False) -> Collaboration | None:
     """The channel's active collaboration, if it has one."""
     stmt = select(Collaboration).where(
         Collaboration.channel_id == channel_id, Collaboration.status == CollaborationStatus.ACTIVE
@@ -218,10 +216,7 @@ async def active_in_channel(
 async def latest_in_channel(session: AsyncSession, channel_id: str) -> Collaboration | None:
     """The channel's newest collaboration, whatever its status (for `/turn status` after a wrap-up)."""
     return await session.scalar(
-        select(Collaboration)
-        .where(Collaboration.channel_id == channel_id)
-        .order_by(Collaboration.id.desc())
-        .limit(1)
+        select(Collaboration).where(Collaboration.channel_id == channel_id).order_by(Collaboration.id.desc()).limit(1)
     )
 
 
@@ -236,9 +231,7 @@ async def participants_of(
 
 
 async def turn_of(session: AsyncSession, collaboration_id: int, number: int) -> Turn | None:
-    return await session.scalar(
-        select(Turn).where(Turn.collaboration_id == collaboration_id, Turn.number == number)
-    )
+    return await session.scalar(select(Turn).where(Turn.collaboration_id == collaboration_id, Turn.number == number))
 
 
 async def record_card(session: AsyncSession, collaboration_id: int, ts: str) -> None:

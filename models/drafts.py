@@ -108,9 +108,7 @@ async def drafts_of(session: AsyncSession, collaboration_id: int, side: Side) ->
     """The side's drafts, in the order they were made."""
     return (
         await session.scalars(
-            select(Draft)
-            .where(Draft.collaboration_id == collaboration_id, Draft.side == side)
-            .order_by(Draft.id)
+            select(Draft).where(Draft.collaboration_id == collaboration_id, Draft.side == side).order_by(Draft.id)
         )
     ).all()
 

@@ -1,16 +1,16 @@
 """Domain errors: the one tree a single handler turns into an ephemeral message or a modal error.
 
-    BatonError                    anything the user can be told in plain words
-    ├── NotFound                  the collaboration, request or document does not exist (any more)
-    ├── Refused                   the action is not allowed for this person now; nothing changed
-    │   ├── NotAParticipant       the actor is not part of the collaboration
-    │   ├── NotYourTurn           the other side holds the turn
-    │   ├── RoleRequired          the actor's role is too low (e.g. only leaders pass the turn)
-    │   ├── InvalidTransition     the thing is not in a state that allows this (e.g. accept an open request)
-    │   │   └── DraftsPending     the side has unsent drafts (skip and sign-off need none)
-    │   └── ChannelBusy           another collaboration is active in the channel (one at a time)
-    ├── InvalidInput              a form field is wrong; `field` names the block to show it on
-    └── Conflict                  someone else changed the record first (a lost race); try again
+BatonError                    anything the user can be told in plain words
+├── NotFound                  the collaboration, request or document does not exist (any more)
+├── Refused                   the action is not allowed for this person now; nothing changed
+│   ├── NotAParticipant       the actor is not part of the collaboration
+│   ├── NotYourTurn           the other side holds the turn
+│   ├── RoleRequired          the actor's role is too low (e.g. only leaders pass the turn)
+│   ├── InvalidTransition     the thing is not in a state that allows this (e.g. accept an open request)
+│   │   └── DraftsPending     the side has unsent drafts (skip and sign-off need none)
+│   └── ChannelBusy           another collaboration is active in the channel (one at a time)
+├── InvalidInput              a form field is wrong; `field` names the block to show it on
+└── Conflict                  someone else changed the record first (a lost race); try again
 """
 
 from __future__ import annotations

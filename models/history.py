@@ -168,9 +168,7 @@ async def append_event(
     (a no-op when the use case already holds it), so two appends never take the same seq.
     """
     # Only the lock: selecting the id leaves the caller's loaded objects as they are.
-    await session.execute(
-        select(Collaboration.id).where(Collaboration.id == collaboration_id).with_for_update()
-    )
+    await session.execute(select(Collaboration.id).where(Collaboration.id == collaboration_id).with_for_update())
     last = (
         await session.execute(
             select(Event.seq, Event.hash)
@@ -268,18 +266,13 @@ async def redact_event_content(session: AsyncSession, event: Event) -> None:
 async def events_of(session: AsyncSession, collaboration_id: int) -> Sequence[Event]:
     """The collaboration's chain, first to last."""
     return (
-        await session.scalars(
-            select(Event).where(Event.collaboration_id == collaboration_id).order_by(Event.seq)
-        )
+        await session.scalars(select(Event).where(Event.collaboration_id == collaboration_id).order_by(Event.seq))
     ).all()
 
 
 async def head_hash(session: AsyncSession, collaboration_id: int) -> str:
     """The last event's hash (printed with an archive), or the genesis hash for an empty chain."""
     last = await session.scalar(
-        select(Event.hash)
-        .where(Event.collaboration_id == collaboration_id)
-        .order_by(Event.seq.desc())
-        .limit(1)
+        select(Event.hash).where(Event.collaboration_id == collaboration_id).order_by(Event.seq.desc()).limit(1)
     )
     return last or GENESIS_HASH

@@ -52,9 +52,7 @@ async def turn_update(session: AsyncSession, collaboration: Collaboration, turn:
     )
 
 
-async def refresh_homes(
-    session: AsyncSession, collaboration: Collaboration, people: Iterable[Participant]
-) -> None:
+async def refresh_homes(session: AsyncSession, collaboration: Collaboration, people: Iterable[Participant]) -> None:
     """Republish the Home tab of each host person given (only the host side has Baton's Home tab).
 
     Pass the active participants after a turn change, or the one person who joined or left.
@@ -90,9 +88,7 @@ async def invite_guest(session: AsyncSession, collaboration: Collaboration, emai
     )
 
 
-async def invite_to_channel(
-    session: AsyncSession, collaboration: Collaboration, user_ids: Sequence[str]
-) -> None:
+async def invite_to_channel(session: AsyncSession, collaboration: Collaboration, user_ids: Sequence[str]) -> None:
     if user_ids:
         await enqueue(
             session,
@@ -103,9 +99,7 @@ async def invite_to_channel(
         )
 
 
-async def post_archive(
-    session: AsyncSession, collaboration: Collaboration, *, up_to_seq: int, head_hash: str
-) -> None:
+async def post_archive(session: AsyncSession, collaboration: Collaboration, *, up_to_seq: int, head_hash: str) -> None:
     """Build and share the archive of the chain up to `up_to_seq` (the wrap-up), naming its head hash."""
     await enqueue(
         session,

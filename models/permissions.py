@@ -186,9 +186,7 @@ def _not_your_turn(action: Action, s: Situation, me: Participant) -> Refused:
     if last is not None and last.side is me.side and last.number == c.turn_number - 1:
         # Most often a click that lost a race, or a stale card: say what happened first.
         verb = {TurnEnd.PASSED: "passed", TurnEnd.SKIPPED: "skipped", TurnEnd.SIGNED_OFF: "signed off in"}
-        prefix = (
-            f"{s.name_of(last.ended_by)} already {verb[last.end_kind or TurnEnd.PASSED]} Turn {last.number}. "
-        )
+        prefix = f"{s.name_of(last.ended_by)} already {verb[last.end_kind or TurnEnd.PASSED]} Turn {last.number}. "
     turn = f"It's {holder_org}'s turn (Turn {c.turn_number})"
     if not leaders:
         return NotYourTurn(f"{prefix}{turn}: they can pass it once they join the channel.")
@@ -202,8 +200,7 @@ def _not_your_turn(action: Action, s: Situation, me: Participant) -> Refused:
         )
     workers = _workers_of(s.people, holder)
     return NotYourTurn(
-        f"{prefix}{turn}: only {holder_org} works through Baton until {who} passes it back. "
-        "Chat is open to everyone.",
+        f"{prefix}{turn}: only {holder_org} works through Baton until {who} passes it back. Chat is open to everyone.",
         can_act=_ids(workers),
     )
 
@@ -220,7 +217,5 @@ def _reopen_refusal(s: Situation, me: Participant) -> Refused | None:
         return _leaders_only(Action.REOPEN, s, me)
     if s.other_active is not None:
         later = s.other_active.title
-        return ChannelBusy(
-            f"“{later}” is open in this channel now; “{c.title}” can't be reopened while it is."
-        )
+        return ChannelBusy(f"“{later}” is open in this channel now; “{c.title}” can't be reopened while it is.")
     return None

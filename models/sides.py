@@ -42,9 +42,7 @@ class Actor:
     display_name: str = field(default="", compare=False)
 
     @classmethod
-    def of(
-        cls, user_id: str, *, team_id: str, enterprise_id: str | None = None, display_name: str = ""
-    ) -> Actor:
+    def of(cls, user_id: str, *, team_id: str, enterprise_id: str | None = None, display_name: str = "") -> Actor:
         """An actor from the ids a Slack payload carries (`user.team_id`, `enterprise.id`)."""
         return cls(user_id=user_id, team_key=team_key_of(team_id, enterprise_id), display_name=display_name)
 

@@ -56,12 +56,18 @@ class Harness:
         await self.stop_baton()
         await self.start_baton()
 
-    async def settle(self) -> None:
-        """Wait until Slack traffic is quiet and the outbox has nothing due."""
-        await self.emu.idle()
-        await self.baton.deps.tasks.drain()
-        await self.baton.deps.outbox.drain()
-        await self.emu.idle()
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until Slack traffic is quiet, no work after an ack is running and nothing is due to post."""
+        deps = self.baton.deps
+        async with asyncio.timeout(timeout):
+            while True:
+                await self.emu.idle()
+                await deps.tasks.drain()
+                await deps.outbox.drain()
+                if deps.tasks.running == 0 and await deps.outbox.due() == 0:
+                    await self.emu.idle()
+                    if deps.tasks.running == 0 and await deps.outbox.due() == 0:
+                        return
 
     def channel_messages(self) -> list[Message]:
         """The channel's messages as its members see them (deleted ones gone)."""

@@ -328,9 +328,7 @@ class SlackEmulator:
     ) -> Org:
         """Add a guest organization reachable through Slack Connect (`enterprise`: on Enterprise Grid)."""
         domain = domain or _slug(name)
-        enterprise_id = (
-            enterprise if isinstance(enterprise, str) else self.ids.new("E") if enterprise else None
-        )
+        enterprise_id = enterprise if isinstance(enterprise, str) else self.ids.new("E") if enterprise else None
         org = Org(
             team_id=self.ids.new("T"),
             name=name,
@@ -408,9 +406,7 @@ class SlackEmulator:
         for member in members:
             user = member.user if isinstance(member, Person) else member
             if user.org is not host_org and user.org not in connected:
-                raise EmulatorError(
-                    f"{user.name} ({user.org.name}) cannot be in #{name}: not shared with them"
-                )
+                raise EmulatorError(f"{user.name} ({user.org.name}) cannot be in #{name}: not shared with them")
             if user.id not in channel.members:
                 channel.members.append(user.id)
         if with_bot:
@@ -440,13 +436,9 @@ class SlackEmulator:
         """Every invitation sent with conversations.inviteShared."""
         return list(self.state.invites.values())
 
-    async def accept_invite(
-        self, invite: Invite | str, *, by: Person, approval_required: bool = True
-    ) -> None:
+    async def accept_invite(self, invite: Invite | str, *, by: Person, approval_required: bool = True) -> None:
         """A guest accepts: accepted, approved (when approval is required), channel_shared, member_joined."""
-        await slack_connect.accept(
-            self.world, self._invite(invite), by.user, approval_required=approval_required
-        )
+        await slack_connect.accept(self.world, self._invite(invite), by.user, approval_required=approval_required)
 
     async def decline_invite(self, invite: Invite | str, *, by: Person) -> None:
         """A guest declines: `shared_channel_invite_declined`."""
@@ -516,9 +508,7 @@ class SlackEmulator:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         """POST any body to the bot, signed (or forged/stale via `signature`/`timestamp`); (status, body)."""
-        answer = await self.delivery.post(
-            body, content_type, timestamp=timestamp, signature=signature, headers=headers
-        )
+        answer = await self.delivery.post(body, content_type, timestamp=timestamp, signature=signature, headers=headers)
         return answer.status, answer.body
 
     def sign(self, body: bytes, timestamp: str | int | None = None) -> dict[str, str]:

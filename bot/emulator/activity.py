@@ -49,9 +49,7 @@ class World:
 
     # -- events -----------------------------------------------------------------------------------
 
-    def emit(
-        self, event: dict[str, Any], channel: Channel | None = None
-    ) -> asyncio.Future[list[BotAnswer]] | None:
+    def emit(self, event: dict[str, Any], channel: Channel | None = None) -> asyncio.Future[list[BotAnswer]] | None:
         """Send an event to the app if Slack would: for a channel, only when the bot is in it."""
         if channel is not None and self.bot.id not in channel.members:
             return None
@@ -305,9 +303,7 @@ class World:
         if inviter is not None:
             event["inviter"] = inviter.id
         self._collect(emitted, self.emit(event, channel))
-        _, more = self.post(
-            channel, user, text=f"<@{user.id}> has joined the channel", subtype="channel_join"
-        )
+        _, more = self.post(channel, user, text=f"<@{user.id}> has joined the channel", subtype="channel_join")
         emitted.extend(more)
         return emitted
 

@@ -21,9 +21,7 @@ def _content(call: ApiCall) -> tuple[str | None, list[dict[str, Any]] | None, li
         blocks = fill_ids(check_blocks(call.args["blocks"]), call.world.state.ids)
     attachments = None
     if call.args.get("attachments") is not None:
-        attachments = parse_json_arg(
-            call.args["attachments"], error="invalid_attachments", name="attachments"
-        )
+        attachments = parse_json_arg(call.args["attachments"], error="invalid_attachments", name="attachments")
         if not isinstance(attachments, list):
             raise ApiError("invalid_attachments", violation="`attachments` must be a JSON array")
     text = call.text("text")
@@ -49,9 +47,7 @@ def post_message(call: ApiCall) -> dict[str, Any]:
         raise ApiError("no_text")
     thread_ts = call.text("thread_ts")
     if thread_ts is not None and call.world.state.message(channel.id, thread_ts) is None:
-        raise ApiError(
-            "invalid_arguments", violation=f"thread_ts {thread_ts} names no message in {channel.id}"
-        )
+        raise ApiError("invalid_arguments", violation=f"thread_ts {thread_ts} names no message in {channel.id}")
     metadata = None
     if call.args.get("metadata") is not None:
         metadata = parse_json_arg(call.args["metadata"], error="invalid_metadata_format", name="metadata")

@@ -29,9 +29,7 @@ def check_channel_name(name: str) -> None:
 
 
 def _info(call: ApiCall, channel: Channel, *, include_num_members: bool = False) -> dict[str, Any]:
-    return channel.to_api(
-        call.world.state, for_user=call.world.bot.id, include_num_members=include_num_members
-    )
+    return channel.to_api(call.world.state, for_user=call.world.bot.id, include_num_members=include_num_members)
 
 
 def create(call: ApiCall) -> dict[str, Any]:

@@ -43,11 +43,7 @@ def team_info(call: ApiCall) -> dict[str, Any]:
 
 
 def _connected(call: ApiCall, team_id: str) -> bool:
-    return any(
-        team_id in channel.org_ids()
-        for channel in call.world.state.channels.values()
-        if channel.is_ext_shared
-    )
+    return any(team_id in channel.org_ids() for channel in call.world.state.channels.values() if channel.is_ext_shared)
 
 
 def users_info(call: ApiCall) -> dict[str, Any]:

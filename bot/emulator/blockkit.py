@@ -83,9 +83,7 @@ def parse_json_arg(value: Any, *, error: str, name: str) -> Any:
     return value
 
 
-def check_blocks(
-    value: Any, *, limit: int = MAX_MESSAGE_BLOCKS, where: str = "blocks"
-) -> list[dict[str, Any]]:
+def check_blocks(value: Any, *, limit: int = MAX_MESSAGE_BLOCKS, where: str = "blocks") -> list[dict[str, Any]]:
     """Validate message blocks as Slack does; raise `invalid_blocks` (a violation) when Slack would refuse."""
     blocks = parse_json_arg(value, error="invalid_blocks_format", name=where)
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
@@ -179,10 +177,7 @@ def _pick(candidates: list[Any], labels: list[str], wanted: str, what: str) -> A
 def buttons(blocks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Every button in these blocks, as (block, element)."""
     return [
-        (block, element)
-        for block in blocks
-        for element in _block_elements(block)
-        if element.get("type") == "button"
+        (block, element) for block in blocks for element in _block_elements(block) if element.get("type") == "button"
     ]
 
 
@@ -319,9 +314,7 @@ def _as_list(given: Any) -> list[Any]:
     return list(given) if isinstance(given, list | tuple | set | frozenset) else [given]
 
 
-def value_for(
-    element: dict[str, Any], given: Any, file_json: Callable[[Any], dict[str, Any]]
-) -> dict[str, Any]:
+def value_for(element: dict[str, Any], given: Any, file_json: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """The state value of `element` after a person enters `given` (text, option text, person, date, files)."""
     kind = str(element.get("type"))
     value = blank_value(element)
@@ -367,9 +360,7 @@ def _is_empty(value: dict[str, Any]) -> bool:
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def client_side_errors(
-    blocks: list[dict[str, Any]], values: dict[str, dict[str, dict[str, Any]]]
-) -> dict[str, str]:
+def client_side_errors(blocks: list[dict[str, Any]], values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
     """What Slack's client refuses before the app sees the submission (required fields, formats, lengths)."""
     errors: dict[str, str] = {}
     for block in input_blocks(blocks):

@@ -37,13 +37,7 @@ class ApiCall:
         value = self.args.get(name)
         if value is None or value == "":
             return default
-        return (
-            value
-            if isinstance(value, str)
-            else json.dumps(value)
-            if isinstance(value, dict | list)
-            else str(value)
-        )
+        return value if isinstance(value, str) else json.dumps(value) if isinstance(value, dict | list) else str(value)
 
     def need(self, name: str) -> str:
         """A string argument the method cannot do without (`invalid_arguments` when absent)."""
@@ -73,9 +67,7 @@ class ApiCall:
         try:
             return int(value)
         except (TypeError, ValueError) as exc:
-            raise ApiError(
-                "invalid_arguments", violation=f"`{name}` must be an integer, got {value!r}"
-            ) from exc
+            raise ApiError("invalid_arguments", violation=f"`{name}` must be an integer, got {value!r}") from exc
 
     def items(self, name: str) -> list[str]:
         """A list argument: comma-separated in forms, a JSON array in JSON bodies."""

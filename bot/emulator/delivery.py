@@ -206,9 +206,7 @@ def _subscription_names(event: dict[str, Any], channel_type: str | None) -> set[
     kind = str(event.get("type"))
     if kind != "message":
         return {kind}
-    suffix = {"channel": "channels", "group": "groups", "im": "im", "mpim": "mpim"}.get(
-        channel_type or "", ""
-    )
+    suffix = {"channel": "channels", "group": "groups", "im": "im", "mpim": "mpim"}.get(channel_type or "", "")
     return {"message", f"message.{suffix}"}
 
 

@@ -115,9 +115,7 @@ class RateLimiter:
         self._windows: dict[str, deque[float]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, when)
 
-    def enable(
-        self, time_scale: float = 1.0, *, post_burst: int = 3, workspace_per_minute: int = 600
-    ) -> None:
+    def enable(self, time_scale: float = 1.0, *, post_burst: int = 3, workspace_per_minute: int = 600) -> None:
         """Turn limits on (they are off by default), with windows scaled by `time_scale`."""
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")

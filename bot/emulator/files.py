@@ -51,11 +51,7 @@ def complete_upload(call: ApiCall) -> dict[str, Any]:
             entries = json.loads(entries)
         except json.JSONDecodeError as exc:
             raise ApiError("invalid_arguments", violation="`files` is not valid JSON") from exc
-    if (
-        not isinstance(entries, list)
-        or not entries
-        or not all(isinstance(e, dict) and e.get("id") for e in entries)
-    ):
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) and e.get("id") for e in entries):
         raise ApiError("invalid_arguments", violation="`files` must be a JSON array of {id, title}")
     world = call.world
     files: list[File] = []

@@ -57,9 +57,7 @@ class ActionResult:
 class Interactions:
     """Sends a person's interactions to the bot and applies its answers."""
 
-    def __init__(
-        self, world: World, delivery: Delivery, responses: Responses, violations: list[Violation]
-    ) -> None:
+    def __init__(self, world: World, delivery: Delivery, responses: Responses, violations: list[Violation]) -> None:
         self.world = world
         self.delivery = delivery
         self.responses = responses
@@ -71,9 +69,7 @@ class Interactions:
         now = state.now()
         digits = "".join(str(int(c, 16) % 10) for c in state.ids.hex(10))
         trigger_id = f"{int(now)}.{digits}.{state.ids.hex(32)}"
-        state.triggers[trigger_id] = Trigger(
-            trigger_id, user.id, now, source, view_id=view.id if view else None
-        )
+        state.triggers[trigger_id] = Trigger(trigger_id, user.id, now, source, view_id=view.id if view else None)
         return trigger_id
 
     async def _send(self, kind: Kind, payload: dict[str, Any], name: str) -> tuple[BotAnswer, str | None]:
@@ -161,9 +157,7 @@ class Interactions:
         block, element = find_button(blocks, label)
         action_ts = f"{state.now():.6f}"
         actions = [payloads.button_action(block, element, action_ts)]
-        trigger_id = self.issue_trigger(
-            user, "block_actions", view if view and view.type == "modal" else None
-        )
+        trigger_id = self.issue_trigger(user, "block_actions", view if view and view.type == "modal" else None)
         if view is not None:
             payload = payloads.block_actions(
                 world.app,
@@ -224,9 +218,7 @@ class Interactions:
             return dict(refused)
         view.errors = {}
         trigger_id = self.issue_trigger(user, "view_submission", view)
-        payload = payloads.view_submission(
-            world.app, user, view=render_view(world, view), trigger_id=trigger_id
-        )
+        payload = payloads.view_submission(world.app, user, view=render_view(world, view), trigger_id=trigger_id)
         answer, error = await self._send("interactive", payload, f"view_submission {view.callback_id}")
         if error is not None:
             view.errors = {"": GENERIC_MODAL_ERROR}
@@ -239,9 +231,7 @@ class Interactions:
         if stack and stack[-1] is view:
             stack.pop()
         if view.spec.get("notify_on_close"):
-            payload = payloads.view_closed(
-                self.world.app, user, view=render_view(self.world, view), is_cleared=False
-            )
+            payload = payloads.view_closed(self.world.app, user, view=render_view(self.world, view), is_cleared=False)
             await self._send("interactive", payload, f"view_closed {view.callback_id}")
 
     async def shortcut(self, user: User, callback_id: str) -> ActionResult:

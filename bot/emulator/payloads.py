@@ -110,9 +110,7 @@ def block_actions(
     return payload
 
 
-def view_submission(
-    app: Installation, user: User, *, view: dict[str, Any], trigger_id: str
-) -> dict[str, Any]:
+def view_submission(app: Installation, user: User, *, view: dict[str, Any], trigger_id: str) -> dict[str, Any]:
     """A `view_submission` payload (the view carries `state.values` and `app_installed_team_id`)."""
     return {
         "type": "view_submission",
@@ -143,9 +141,7 @@ def view_closed(app: Installation, user: User, *, view: dict[str, Any], is_clear
     }
 
 
-def shortcut(
-    app: Installation, user: User, *, callback_id: str, trigger_id: str, action_ts: str
-) -> dict[str, Any]:
+def shortcut(app: Installation, user: User, *, callback_id: str, trigger_id: str, action_ts: str) -> dict[str, Any]:
     """A global `shortcut` payload."""
     return {
         "type": "shortcut",

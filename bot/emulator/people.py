@@ -144,9 +144,7 @@ class Person:
         """Click a button by its visible label on a message, an ephemeral message, the open modal or Home."""
         targets = sum(x is not None for x in (message, ephemeral)) + int(in_modal) + int(in_home)
         if targets != 1:
-            raise EmulatorError(
-                "click needs exactly one of message=, ephemeral=, in_modal=True, in_home=True"
-            )
+            raise EmulatorError("click needs exactly one of message=, ephemeral=, in_modal=True, in_home=True")
         view = None
         if in_modal:
             view = self.modal
@@ -164,9 +162,7 @@ class Person:
             message = current
         elif ephemeral is not None and (ephemeral.user != self.user.id or ephemeral.deleted):
             raise EmulatorError(f"{self.user.name} does not see that ephemeral message")
-        return await self._interactions.click(
-            self.user, label, message=message, ephemeral=ephemeral, view=view
-        )
+        return await self._interactions.click(self.user, label, message=message, ephemeral=ephemeral, view=view)
 
     async def fill(self, values: dict[str, Any]) -> None:
         """Enter values in the open modal's inputs by label: text, option text, a Person, dates, files."""

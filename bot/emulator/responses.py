@@ -67,9 +67,7 @@ class Responses:
         try:
             body = json.loads(await request.read())
         except json.JSONDecodeError:
-            self.violations.append(
-                Violation("invalid_payload", "response_url body is not JSON", "response_url")
-            )
+            self.violations.append(Violation("invalid_payload", "response_url body is not JSON", "response_url"))
             return web.Response(status=400, text="invalid_payload")
         if not isinstance(body, dict):
             return web.Response(status=400, text="invalid_payload")
@@ -80,9 +78,7 @@ class Responses:
             return web.Response(status=400, text=exc.code)
         return web.Response(text="ok")
 
-    def apply(
-        self, target: ResponseTarget, body: dict[str, Any], *, source: str
-    ) -> Ephemeral | Message | None:
+    def apply(self, target: ResponseTarget, body: dict[str, Any], *, source: str) -> Ephemeral | Message | None:
         """Show a message answer: replace or delete the original, post in channel, or (default) ephemeral."""
         world = self.world
         state = world.state
@@ -115,9 +111,7 @@ class Responses:
         if body.get("response_type") == "in_channel":
             message, _ = world.post(channel, world.bot, text=text, blocks=blocks, thread_ts=thread_ts)
             return message
-        return world.post_ephemeral(
-            channel, user, text=text, blocks=blocks, thread_ts=thread_ts, source=source
-        )
+        return world.post_ephemeral(channel, user, text=text, blocks=blocks, thread_ts=thread_ts, source=source)
 
     def apply_submission(self, user: User, view: View, body: dict[str, Any] | None) -> dict[str, str] | None:
         """Apply a view_submission answer to the person's modal stack; return the errors shown, if any."""
@@ -127,9 +121,7 @@ class Responses:
         if body is None or action is None:
             if body:
                 self.violations.append(
-                    Violation(
-                        "invalid_response", f"view_submission answered with {body!r}", "view_submission"
-                    )
+                    Violation("invalid_response", f"view_submission answered with {body!r}", "view_submission")
                 )
                 return None
             # A plain ack closes the submitted view (and returns to the one below it, if any).
@@ -160,9 +152,7 @@ class Responses:
             if action == "update":
                 replace_content(self.world, view, spec)
             elif len(stack) >= MAX_STACK:
-                self.violations.append(
-                    Violation("push_limit_reached", "a 4th modal pushed", "view_submission")
-                )
+                self.violations.append(Violation("push_limit_reached", "a 4th modal pushed", "view_submission"))
             else:
                 pushed = new_view(self.world, spec, user_id=user.id, kind="modal", root=stack[0].id)
                 pushed.previous_view_id = view.id
@@ -171,7 +161,5 @@ class Responses:
         if action == "clear":
             stack.clear()
             return None
-        self.violations.append(
-            Violation("invalid_response", f"unknown response_action {action!r}", "view_submission")
-        )
+        self.violations.append(Violation("invalid_response", f"unknown response_action {action!r}", "view_submission"))
         return None

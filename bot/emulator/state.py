@@ -497,9 +497,7 @@ class Channel:
         """Team ids of every organization in the channel, the host first."""
         return [self.host_org.team_id, *[o.team_id for o in self.connected]]
 
-    def to_api(
-        self, state: SlackState, *, for_user: str, include_num_members: bool = False
-    ) -> dict[str, Any]:
+    def to_api(self, state: SlackState, *, for_user: str, include_num_members: bool = False) -> dict[str, Any]:
         """Render as `conversations.info`'s `channel`."""
         if self.is_im:
             return {
@@ -651,9 +649,7 @@ class Invite:
             "date_created": self.created,
             "date_invalid": self.created + 14 * 86400,
             "inviting_team": self.inviting_team.to_api(),
-            "inviting_user": inviter.to_api(self.created)
-            if inviter is not None
-            else {"id": self.inviting_user},
+            "inviting_user": inviter.to_api(self.created) if inviter is not None else {"id": self.inviting_user},
             "link": f"https://join.slack.com/share/{self.id.lower()}",
         }
         if self.email:

@@ -118,17 +118,13 @@ class WebApi:
             return self._answer(
                 record,
                 {"ok": False, "error": "unknown_method", "req_method": method},
-                Violation(
-                    "unknown_method", "the emulator serves no such method (nor, perhaps, does Slack)", method
-                ),
+                Violation("unknown_method", "the emulator serves no such method (nor, perhaps, does Slack)", method),
             )
         refusal = self._authenticate(spec, token)
         if refusal is not None:
             return self._answer(record, {"ok": False, "error": refusal})
         for name in sorted(set(args) - spec.args - _ANY_METHOD):
-            self.violations.append(
-                Violation("unknown_argument", f"`{name}` is not an argument of {method}", method)
-            )
+            self.violations.append(Violation("unknown_argument", f"`{name}` is not an argument of {method}", method))
         missing = sorted(n for n in spec.required if args.get(n) in (None, ""))
         if missing:
             return self._answer(
@@ -136,9 +132,7 @@ class WebApi:
                 {
                     "ok": False,
                     "error": "invalid_arguments",
-                    "response_metadata": {
-                        "messages": [f"[ERROR] missing required field: {n}" for n in missing]
-                    },
+                    "response_metadata": {"messages": [f"[ERROR] missing required field: {n}" for n in missing]},
                 },
                 Violation("invalid_arguments", f"missing required argument(s): {', '.join(missing)}", method),
             )
@@ -174,9 +168,7 @@ class WebApi:
             return None if spec.token is TokenKind.APP else "not_allowed_token_type"
         return "invalid_auth"
 
-    def _run(
-        self, spec: MethodSpec, args: dict[str, Any]
-    ) -> dict[str, Any] | tuple[dict[str, Any], Violation]:
+    def _run(self, spec: MethodSpec, args: dict[str, Any]) -> dict[str, Any] | tuple[dict[str, Any], Violation]:
         if spec.name == "apps.connections.open":
             return {"ok": True, "url": self.sockets.issue_url(self._ws_base())}
         call = ApiCall(spec, args, self.world)

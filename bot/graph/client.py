@@ -207,9 +207,7 @@ def parse_folder_url(url: str) -> _FolderUrl:
             raise FolderUrlError(f"this page's address does not say which folder it shows: {url!r}")
         path = server_relative
     if path.startswith("/:"):
-        raise FolderUrlError(
-            "a sharing link is not a folder's address: open the folder, copy the address bar"
-        )
+        raise FolderUrlError("a sharing link is not a folder's address: open the folder, copy the address bar")
     segments = [s for s in path.split("/") if s]
     if segments and segments[0].lower() in ("sites", "teams"):
         if len(segments) < 2:
@@ -418,9 +416,7 @@ class GraphClient:
 
     # --- changes --------------------------------------------------------------------------------------
 
-    async def delta(
-        self, drive_id: str, item_or_root: str = "root", delta_link: str | None = None
-    ) -> DeltaResult:
+    async def delta(self, drive_id: str, item_or_root: str = "root", delta_link: str | None = None) -> DeltaResult:
         """Changes under `item_or_root` since `delta_link` (everything when None), and the link to store.
 
         Follows `@odata.nextLink` to the `@odata.deltaLink`. When Graph answers `410 Gone` (the link has
@@ -652,9 +648,7 @@ class GraphClient:
             # in one go, holding the loop.
             payload = BytesIO(body) if body is not None else None
             try:
-                response = await self._session().request(
-                    method, url, data=payload, headers=sent, allow_redirects=False
-                )
+                response = await self._session().request(method, url, data=payload, headers=sent, allow_redirects=False)
             except (aiohttp.ClientError, TimeoutError) as e:
                 raise GraphUnreachable(f"{method} {url.host}: {type(e).__name__}: {e}") from e
             try:

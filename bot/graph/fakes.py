@@ -211,9 +211,7 @@ def _new_id() -> str:
     return "01" + secrets.token_hex(16).upper()
 
 
-def _graph_error(
-    status: int, code: str, message: str, *, headers: dict[str, str] | None = None
-) -> web.Response:
+def _graph_error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> web.Response:
     request_id = secrets.token_hex(8)
     body = {
         "error": {
@@ -351,16 +349,12 @@ class FakeMicrosoft365:
         if certificate_path is not None:
             env["MS_CLIENT_CERT_PATH"] = str(certificate_path)
         else:
-            env["MS_CLIENT_SECRET"] = (
-                client_secret if client_secret is not None else (self.client_secret or "")
-            )
+            env["MS_CLIENT_SECRET"] = client_secret if client_secret is not None else (self.client_secret or "")
         return env
 
     # --- building content -----------------------------------------------------------------------------
 
-    def add_client(
-        self, client_id: str, *, secret: str | None = None, certificate_pem: bytes | None = None
-    ) -> None:
+    def add_client(self, client_id: str, *, secret: str | None = None, certificate_pem: bytes | None = None) -> None:
         """Register an app that may get tokens, by secret or by certificate (PEM)."""
         if secret is not None:
             self.secrets[client_id] = secret
@@ -401,9 +395,7 @@ class FakeMicrosoft365:
         for name in (s for s in path.split("/") if s):
             found = drive.child(item.id, name)
             if found is None:
-                found = FakeItem(
-                    id=_new_id(), name=name, parent_id=item.id, is_folder=True, seq=self._next_seq()
-                )
+                found = FakeItem(id=_new_id(), name=name, parent_id=item.id, is_folder=True, seq=self._next_seq())
                 drive.items[found.id] = found
             item = found
         return item
@@ -520,14 +512,10 @@ class FakeMicrosoft365:
         if fields.get("grant_type") != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type", "only client_credentials here")
         if set(fields.get("scope", "").split()) != {GRAPH_DEFAULT_SCOPE}:
-            return _oauth_error(
-                400, "invalid_scope", f"AADSTS1002012: scope {fields.get('scope')!r} is not valid."
-            )
+            return _oauth_error(400, "invalid_scope", f"AADSTS1002012: scope {fields.get('scope')!r} is not valid.")
         client_id = fields.get("client_id", "")
         if client_id not in self.secrets and client_id not in self.certificates:
-            return _oauth_error(
-                400, "unauthorized_client", f"AADSTS700016: Application '{client_id}' not found."
-            )
+            return _oauth_error(400, "unauthorized_client", f"AADSTS700016: Application '{client_id}' not found.")
         if "client_assertion" in fields:
             problem = self._assertion_problem(client_id, fields)
         else:
@@ -536,13 +524,9 @@ class FakeMicrosoft365:
             return _oauth_error(401, "invalid_client", problem)
         token = f"fake-access-{self.token_requests}-{secrets.token_urlsafe(16)}"
         self.issued_tokens.add(token)
-        return web.json_response(
-            {"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token}
-        )
+        return web.json_response({"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token})
 
-    def _secret_problem(
-        self, client_id: str, fields: dict[str, str], authorization: str | None
-    ) -> str | None:
+    def _secret_problem(self, client_id: str, fields: dict[str, str], authorization: str | None) -> str | None:
         secret = fields.get("client_secret")
         if secret is None and authorization and authorization.startswith("Basic "):
             decoded = base64.b64decode(authorization[6:]).decode()
@@ -624,9 +608,7 @@ class FakeMicrosoft365:
         ),
         (
             "POST",
-            re.compile(
-                r"drives/(?P<drive>[^/]+)/items/(?P<item>[^/:]+):/(?P<name>[^/:]+):/createUploadSession"
-            ),
+            re.compile(r"drives/(?P<drive>[^/]+)/items/(?P<item>[^/:]+):/(?P<name>[^/:]+):/createUploadSession"),
             FakeRoute.CREATE_UPLOAD_SESSION,
         ),
     )
@@ -639,9 +621,7 @@ class FakeMicrosoft365:
                 break
         else:
             request[_RECORD].route = FakeRoute.UNKNOWN
-            return _graph_error(
-                400, "invalidRequest", f"Unsupported request: {request.method} {request.path}"
-            )
+            return _graph_error(400, "invalidRequest", f"Unsupported request: {request.method} {request.path}")
         if fault := self._route(request, route):
             return fault
         authorization = request.headers.get("Authorization", "")
@@ -666,9 +646,7 @@ class FakeMicrosoft365:
         item = drive.find(path) if path is not None else drive.live(item_id or drive.root_id)
         if item is None:
             raise web.HTTPNotFound(
-                text=json.dumps(
-                    {"error": {"code": "itemNotFound", "message": "The resource could not be found."}}
-                ),
+                text=json.dumps({"error": {"code": "itemNotFound", "message": "The resource could not be found."}}),
                 content_type="application/json",
             )
         return item
@@ -686,9 +664,7 @@ class FakeMicrosoft365:
             "name": item.name,
             "eTag": f'"{{{item.id}}},{item.version}"',
             "cTag": f'"c:{{{item.id}}},{item.version}"',
-            "size": len(item.data)
-            if not item.is_folder
-            else sum(len(i.data) for i in drive.children(item.id)),
+            "size": len(item.data) if not item.is_folder else sum(len(i.data) for i in drive.children(item.id)),
             "lastModifiedDateTime": item.modified.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "webUrl": drive.web_url + ("/" + quote(drive.path_of(item)) if item.parent_id else ""),
         }
@@ -708,9 +684,7 @@ class FakeMicrosoft365:
             data["folder"] = {"childCount": len(drive.children(item.id))}
         else:
             data["file"] = {
-                "mimeType": "application/pdf"
-                if item.name.lower().endswith(".pdf")
-                else "application/octet-stream",
+                "mimeType": "application/pdf" if item.name.lower().endswith(".pdf") else "application/octet-stream",
                 "hashes": {"sha256Hash": hashlib.sha256(item.data).hexdigest().upper()},
             }
         return data
@@ -721,17 +695,13 @@ class FakeMicrosoft365:
             if site.id == host or (site.hostname == host.lower() and site.path.lower() == wanted.lower()):
                 return site
         raise web.HTTPNotFound(
-            text=json.dumps(
-                {"error": {"code": "itemNotFound", "message": "Requested site could not be found"}}
-            ),
+            text=json.dumps({"error": {"code": "itemNotFound", "message": "Requested site could not be found"}}),
             content_type="application/json",
         )
 
     async def _graph_site(self, request: web.Request, host: str, path: str = "") -> web.Response:
         site = self._find_site(host, path)
-        return web.json_response(
-            {"id": site.id, "name": site.name, "displayName": site.name, "webUrl": site.web_url}
-        )
+        return web.json_response({"id": site.id, "name": site.name, "displayName": site.name, "webUrl": site.web_url})
 
     def _drive_json(self, drive: FakeDrive) -> dict[str, Any]:
         return {"id": drive.id, "name": drive.name, "driveType": "documentLibrary", "webUrl": drive.web_url}
@@ -758,9 +728,7 @@ class FakeMicrosoft365:
         page = children[skip : skip + self.page_size]
         body: dict[str, Any] = {"value": [self._item_json(found, c) for c in page]}
         if skip + self.page_size < len(children):
-            body["@odata.nextLink"] = (
-                f"{self.base_url}{request.rel_url.raw_path}?$skiptoken={skip + self.page_size}"
-            )
+            body["@odata.nextLink"] = f"{self.base_url}{request.rel_url.raw_path}?$skiptoken={skip + self.page_size}"
         return web.json_response(body)
 
     async def _graph_delta(self, request: web.Request, drive: str, item: str | None = None) -> web.Response:
@@ -815,9 +783,7 @@ class FakeMicrosoft365:
             return fault
         if "Authorization" in request.headers:
             self.violations.append("download: Authorization header sent to a pre-authenticated URL")
-            return _graph_error(
-                401, "unauthenticated", "A pre-authenticated URL takes no Authorization header."
-            )
+            return _graph_error(401, "unauthenticated", "A pre-authenticated URL takes no Authorization header.")
         target = self.downloads.get(request.match_info["token"])
         if target is None:
             return _graph_error(404, "itemNotFound", "The download link is not valid.")
@@ -833,9 +799,7 @@ class FakeMicrosoft365:
             return existing
         if existing is not None and behavior == "fail":
             raise web.HTTPConflict(
-                text=json.dumps(
-                    {"error": {"code": "nameAlreadyExists", "message": "The name is already in use."}}
-                ),
+                text=json.dumps({"error": {"code": "nameAlreadyExists", "message": "The name is already in use."}}),
                 content_type="application/json",
             )
         if existing is not None:  # rename, as SharePoint does: "name 1.pdf", "name 2.pdf"…
@@ -845,15 +809,11 @@ class FakeMicrosoft365:
             while drive.child(parent_id, f"{stem} {n}{suffix}") is not None:
                 n += 1
             name = f"{stem} {n}{suffix}"
-        item = FakeItem(
-            id=_new_id(), name=name, parent_id=parent_id, is_folder=False, data=data, seq=self._next_seq()
-        )
+        item = FakeItem(id=_new_id(), name=name, parent_id=parent_id, is_folder=False, data=data, seq=self._next_seq())
         drive.items[item.id] = item
         return item
 
-    async def _graph_upload_small(
-        self, request: web.Request, drive: str, item: str, name: str
-    ) -> web.Response:
+    async def _graph_upload_small(self, request: web.Request, drive: str, item: str, name: str) -> web.Response:
         found = self._drive_or_404(drive)
         parent = self._item_or_404(found, item)
         data = await request.read()
@@ -924,9 +884,7 @@ class FakeMicrosoft365:
         if start != len(session.received):
             return refuse(416, "invalidRange", f"chunk starts at {start}, expected {len(session.received)}")
         if end < start or end >= total or len(data) != end - start + 1:
-            return refuse(
-                400, "invalidRange", f"Content-Range {content_range!r} does not match {len(data)} bytes"
-            )
+            return refuse(400, "invalidRange", f"Content-Range {content_range!r} does not match {len(data)} bytes")
         if len(data) >= MAX_CHUNK:
             return refuse(400, "invalidRequest", f"chunk of {len(data)} bytes is not under 60 MiB")
         if end != total - 1 and len(data) % CHUNK_UNIT:

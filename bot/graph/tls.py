@@ -63,9 +63,7 @@ class TimeoutSession(requests.Session):
     msal calls `post(url, params=, data=, headers=)`, `get(url, params=, headers=)` and `close()`.
     """
 
-    def __init__(
-        self, context: ssl.SSLContext, *, timeout: tuple[float, float] = DEFAULT_TOKEN_TIMEOUT
-    ) -> None:
+    def __init__(self, context: ssl.SSLContext, *, timeout: tuple[float, float] = DEFAULT_TOKEN_TIMEOUT) -> None:
         super().__init__()
         self.default_timeout = timeout
         self.mount("https://", _ContextAdapter(context))

@@ -118,9 +118,7 @@ class CertificateCredential:
         try:
             key = serialization.load_pem_private_key(data, password=None)
         except TypeError:
-            raise SettingsError(
-                f"{source}: the private key is encrypted; Baton needs it unencrypted"
-            ) from None
+            raise SettingsError(f"{source}: the private key is encrypted; Baton needs it unencrypted") from None
         except ValueError:
             raise SettingsError(f"{source}: no readable private key in the PEM file") from None
         if not isinstance(key, rsa.RSAPrivateKey):

@@ -31,9 +31,7 @@ async def invite_sent(
     me = situation.me
     assert me is not None  # require() refuses non-participants
     if me.side is not Side.HOST:
-        raise RoleRequired(
-            f"{c.host_name} invites people by email; bring your colleagues into the channel in Slack."
-        )
+        raise RoleRequired(f"{c.host_name} invites people by email; bring your colleagues into the channel in Slack.")
     c.guest_contact_email = address
     c.invite_status = InviteStatus.PENDING
     await session.flush()
@@ -74,8 +72,7 @@ async def invite_accepted(
     if guest_team_key == c.host_team_key or (c.guest_team_key not in (None, guest_team_key)):
         return c
     existing = {
-        p.user_id: p
-        for p in await session.scalars(select(Participant).where(Participant.collaboration_id == c.id))
+        p.user_id: p for p in await session.scalars(select(Participant).where(Participant.collaboration_id == c.id))
     }
     accepting = existing.get(accepting_user_id)
     if (

@@ -60,9 +60,7 @@ async def add_participants(
         org_side = c.side_of_team(person.team_key)
         if org_side is side.other:
             other = c.org_name(side.other)
-            raise InvalidInput(
-                f"{who} is with {other}: {other}'s own leaders manage their people.", field="people"
-            )
+            raise InvalidInput(f"{who} is with {other}: {other}'s own leaders manage their people.", field="people")
         if person.side is not None and person.side is not side:
             raise InvalidInput(f"Leaders add people to their own side, {c.org_name(side)}.", field="people")
         if org_side is None and person.side is None:
@@ -74,16 +72,12 @@ async def add_participants(
         known = existing.get(person.user_id)
         if known is not None and known.side is not side:
             other = c.org_name(known.side)
-            raise InvalidInput(
-                f"{who} is on {other}'s side: {other}'s own leaders manage them.", field="people"
-            )
+            raise InvalidInput(f"{who} is on {other}'s side: {other}'s own leaders manage them.", field="people")
         role = person.role or (known.role if known is not None else Role.CONTRIBUTOR)
         if known is not None and known.active and known.role is role:
             continue
         plan.append((person, known, role))
-    _keep_a_leader(
-        situation, side, demoted={k.user_id for _, k, r in plan if k is not None and r is not Role.LEADER}
-    )
+    _keep_a_leader(situation, side, demoted={k.user_id for _, k, r in plan if k is not None and r is not Role.LEADER})
 
     changed: list[Participant] = []
     newcomers: list[Participant] = []
@@ -165,9 +159,7 @@ async def remove_participants(
         if person.side is not me.side:
             other = c.org_name(person.side)
             who = person.display_name or "One of the people you chose"
-            raise InvalidInput(
-                f"{who} is with {other}: {other}'s own leaders manage their people.", field="people"
-            )
+            raise InvalidInput(f"{who} is with {other}: {other}'s own leaders manage their people.", field="people")
         leaving.append(person)
     _keep_a_leader(situation, me.side, demoted={p.user_id for p in leaving})
 
@@ -247,9 +239,7 @@ async def member_joined(
     return participant
 
 
-async def member_left(
-    session: AsyncSession, *, channel_id: str, user_id: str, now: datetime
-) -> Participant | None:
+async def member_left(session: AsyncSession, *, channel_id: str, user_id: str, now: datetime) -> Participant | None:
     """Someone left the channel: no longer a participant (kept, inactive, for the record)."""
     c = await active_in_channel(session, channel_id, lock=True)
     if c is None:
@@ -288,9 +278,7 @@ def _keep_a_leader(situation: Situation, side: Side, *, demoted: set[str]) -> No
 
 async def _participant(session: AsyncSession, collaboration_id: int, user_id: str) -> Participant | None:
     return await session.scalar(
-        select(Participant).where(
-            Participant.collaboration_id == collaboration_id, Participant.user_id == user_id
-        )
+        select(Participant).where(Participant.collaboration_id == collaboration_id, Participant.user_id == user_id)
     )
 
 
@@ -314,9 +302,7 @@ async def _added(
     )
 
 
-async def _joined(
-    session: AsyncSession, c: Collaboration, person: Participant, *, how: str, now: datetime
-) -> None:
+async def _joined(session: AsyncSession, c: Collaboration, person: Participant, *, how: str, now: datetime) -> None:
     await _added(session, c, person, None, how=how, now=now)
     await notices.read_in(session, c, person.user_id)
     await notices.refresh_card(session, c)

@@ -126,13 +126,9 @@ async def start_collaboration(
                 field="contact",
             )
         if contact.user_id == actor.user_id or contact.team_key == host_team_key:
-            raise InvalidInput(
-                f"Choose the retailer's contact, not someone from {host_name}.", field="contact"
-            )
+            raise InvalidInput(f"Choose the retailer's contact, not someone from {host_name}.", field="contact")
         if guest_team_key is not None and contact.team_key != guest_team_key:
-            raise InvalidInput(
-                "That person isn't with the retailer this channel is shared with.", field="contact"
-            )
+            raise InvalidInput("That person isn't with the retailer this channel is shared with.", field="contact")
         guest_team_key = contact.team_key
     if account.guest_team_key is None:
         account.guest_team_key = guest_team_key

@@ -106,7 +106,7 @@ async def sign_off(
         )
     turn = await _end_turn(session, situation, actor, TurnEnd.SIGNED_OFF, text, now=now, wrap_up=both)
     if both:
-        event = await append_event(
+        await append_event(
             session,
             c.id,
             EventKind.WRAPPED_UP,
@@ -119,7 +119,7 @@ async def sign_off(
             },
             at=now,
         )
-        await notices.post_archive(session, c, up_to_seq=event.seq, head_hash=event.hash)
+        # The archive of the wrapped-up record is shared by the archive feature (notices.post_archive).
     return c
 
 
@@ -159,9 +159,7 @@ async def reopen(
                 )
             )
     except IntegrityError as e:
-        raise ChannelBusy(
-            f"Another collaboration just opened in this channel; “{c.title}” stays wrapped up."
-        ) from e
+        raise ChannelBusy(f"Another collaboration just opened in this channel; “{c.title}” stays wrapped up.") from e
     if _rowcount(result) != 1:
         raise Conflict(f"“{c.title}” was reopened already.")
     session.add(Turn(collaboration_id=c.id, number=number, side=me.side, started_at=now))
@@ -242,9 +240,7 @@ async def _end_turn(
 
     summary: list[str] = []
     if how is TurnEnd.PASSED:
-        summary = await publish_drafts(
-            session, collaboration=c, side=holder, turn_number=number, actor=actor, now=now
-        )
+        summary = await publish_drafts(session, collaboration=c, side=holder, turn_number=number, actor=actor, now=now)
         if summary:
             await clear_sign_offs(session, c, actor=actor, because="the record changed", now=now)
     if how is TurnEnd.SIGNED_OFF:

@@ -32,6 +32,7 @@ __all__ = [
     "TurnView",
     "collaboration_view",
     "home_view",
+    "turn_view",
 ]
 
 
@@ -129,11 +130,7 @@ async def collaboration_view(
 
     def view(user_id: str, side: Side) -> PersonView:
         p = by_id.get(user_id)
-        return (
-            PersonView(user_id, p.display_name, p.side, p.role)
-            if p
-            else PersonView(user_id, "", side, Role.LEADER)
-        )
+        return PersonView(user_id, p.display_name, p.side, p.role) if p else PersonView(user_id, "", side, Role.LEADER)
 
     active = sorted((p for p in people if p.active), key=lambda p: (_ROLE_ORDER[p.role], p.id))
     current = await turn_of(session, c.id, c.turn_number)
@@ -163,9 +160,7 @@ async def collaboration_view(
             if (user_id := c.signed_off_by(side)) is not None
         },
         participants={
-            side: tuple(
-                PersonView(p.user_id, p.display_name, p.side, p.role) for p in active if p.side is side
-            )
+            side: tuple(PersonView(p.user_id, p.display_name, p.side, p.role) for p in active if p.side is side)
             for side in (Side.HOST, Side.GUEST)
         },
         last_update=_turn_view(last, c, by_id) if last is not None else None,
@@ -175,6 +170,16 @@ async def collaboration_view(
         created_at=c.created_at,
         wrapped_up_at=c.wrapped_up_at,
     )
+
+
+async def turn_view(session: AsyncSession, collaboration_id: int, number: int) -> TurnView | None:
+    """How turn `number` ended, or None while it is still running."""
+    c = await get_collaboration(session, collaboration_id)
+    turn = await turn_of(session, collaboration_id, number)
+    if turn is None or turn.ended_at is None:
+        return None
+    people = await participants_of(session, collaboration_id, include_inactive=True)
+    return _turn_view(turn, c, {p.user_id: p for p in people})
 
 
 def _turn_view(turn: Turn, c: Collaboration, by_id: dict[str, Participant]) -> TurnView:

@@ -34,9 +34,7 @@ async def test_each_malformed_call_is_refused_and_recorded(emu: SlackEmulator) -
     assert await _error(client.api_call("chat.postMessage", json={"text": "hi"})) == "invalid_arguments"
     assert await _error(client.views_open(trigger_id="1.2.3", view=modal)) == "invalid_arguments"
     blocks = [_section(i) for i in range(51)]
-    assert (
-        await _error(client.chat_postMessage(channel=channel.id, text="t", blocks=blocks)) == "invalid_blocks"
-    )
+    assert await _error(client.chat_postMessage(channel=channel.id, text="t", blocks=blocks)) == "invalid_blocks"
 
     kinds = [v.kind for v in emu.violations]
     assert kinds == ["unknown_method", "invalid_arguments", "invalid_arguments", "invalid_blocks"]
@@ -68,10 +66,7 @@ async def test_tokens_are_checked(emu: SlackEmulator) -> None:
     assert await _error(no_token.auth_test()) == "not_authed"
     assert await _error(wrong.auth_test()) == "invalid_auth"
     assert await _error(app_level.chat_postMessage(channel="C1", text="hi")) == "not_allowed_token_type"
-    assert (
-        await _error(client_for(emu).apps_connections_open(app_token=emu.bot_token))
-        == "not_allowed_token_type"
-    )
+    assert await _error(client_for(emu).apps_connections_open(app_token=emu.bot_token)) == "not_allowed_token_type"
 
     me = await client_for(emu).auth_test()
     assert (me["user_id"], me["bot_id"], me["team_id"]) == (emu.bot.id, emu.bot.bot_id, emu.host.team_id)

@@ -42,9 +42,7 @@ async def test_a_few_megabytes_round_trip_exactly(emu: SlackEmulator) -> None:
     channel = emu.create_channel("statements")
     data = os.urandom(3 * 1024 * 1024 + 17)
 
-    file_id = await _upload_streamed(
-        emu, "archive.zip", data, channel_id=channel.id, initial_comment="The archive"
-    )
+    file_id = await _upload_streamed(emu, "archive.zip", data, channel_id=channel.id, initial_comment="The archive")
 
     info = (await client_for(emu).files_info(file=file_id))["file"]
     assert (info["name"], info["size"], info["filetype"], info["mimetype"]) == (
@@ -92,9 +90,7 @@ async def test_files_upload_v2_shares_into_a_thread(emu: SlackEmulator) -> None:
     assert [f.name for f in ann.thread(parent)[0].files] == ["pod.pdf"]
 
 
-async def test_a_guest_file_arrives_as_a_stub_resolved_through_files_info(
-    emu: SlackEmulator, bolt: AsyncApp
-) -> None:
+async def test_a_guest_file_arrives_as_a_stub_resolved_through_files_info(emu: SlackEmulator, bolt: AsyncApp) -> None:
     events: list[dict[str, Any]] = []
 
     @bolt.event("message")

@@ -98,9 +98,7 @@ def turn_app(bolt: AsyncApp) -> dict[str, list[Any]]:
         await client.views_open(trigger_id=command["trigger_id"], view=PASS_MODAL)
 
     @bolt.view("pass_turn")
-    async def pass_turn(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    async def pass_turn(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         text = view["state"]["values"]["message"]["text"]["value"]
         if len(text) < 5:
             await ack(response_action="errors", errors={"message": "Say a little more"})
@@ -108,9 +106,7 @@ def turn_app(bolt: AsyncApp) -> dict[str, list[Any]]:
         await ack()
         seen["submissions"].append(body)
         channel = seen.setdefault("channel", [])[0]
-        await client.chat_postMessage(
-            channel=channel, text=f"Turn passed: {text}", blocks=_card(f"*Turn 2* {text}")
-        )
+        await client.chat_postMessage(channel=channel, text=f"Turn passed: {text}", blocks=_card(f"*Turn 2* {text}"))
 
     @bolt.action("pass")
     async def pass_clicked(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -285,9 +281,7 @@ async def test_respond_replaces_deletes_or_adds_as_slack_does(emu: SlackEmulator
     assert [m.text for m in ann.messages(channel)] == ["Turn 3 starts"]
 
 
-async def test_the_bot_can_read_files_attached_in_its_modal(
-    emu: SlackEmulator, turn_app: dict[str, list[Any]]
-) -> None:
+async def test_the_bot_can_read_files_attached_in_its_modal(emu: SlackEmulator, turn_app: dict[str, list[Any]]) -> None:
     ann = emu.add_user(emu.host, "ann")
     channel = emu.create_channel("statements", members=[ann])
     turn_app["channel"] = [channel.id]

@@ -56,7 +56,5 @@ async def test_a_trigger_opens_one_modal_only(emu: SlackEmulator, bolt: AsyncApp
     assert opened["view"]["callback_id"] == "pass_turn"
     assert opened["view"]["app_installed_team_id"] == emu.host.team_id
     assert await _error(client.views_open(trigger_id=trigger_id, view=MODAL)) == "exchanged_trigger_id"
-    assert (
-        await _error(client.views_open(trigger_id="12345.98765.abcdef", view=MODAL)) == "invalid_trigger_id"
-    )
+    assert await _error(client.views_open(trigger_id="12345.98765.abcdef", view=MODAL)) == "invalid_trigger_id"
     assert ann.modal is not None and ann.modal.title == "Pass turn"

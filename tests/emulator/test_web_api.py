@@ -35,9 +35,7 @@ async def test_managing_a_channel(emu: SlackEmulator) -> None:
     card = await client.chat_postMessage(channel=channel.id, text="Turn 1")
     await client.pins_add(channel=channel.id, timestamp=card["ts"])
     assert await _error(client.pins_add(channel=channel.id, timestamp=card["ts"])) == "already_pinned"
-    await client.bookmarks_add(
-        channel_id=channel.id, title="Archive", type="link", link="https://example.com/a"
-    )
+    await client.bookmarks_add(channel_id=channel.id, title="Archive", type="link", link="https://example.com/a")
     link = await client.chat_getPermalink(channel=channel.id, message_ts=card["ts"])
     await client.conversations_kick(channel=channel.id, user=ann.id)
 
@@ -126,13 +124,9 @@ async def test_an_invitation_declined(emu: SlackEmulator, bolt: AsyncApp) -> Non
     bob = emu.add_user(retail, "bob")
     channel = emu.create_channel("retail-co")
     client = client_for(emu)
-    assert (
-        await _error(client.conversations_inviteShared(channel=channel.id, emails="nope")) == "invalid_email"
-    )
+    assert await _error(client.conversations_inviteShared(channel=channel.id, emails="nope")) == "invalid_email"
     two = ["a@retail-co.example", "b@retail-co.example"]
-    assert (
-        await _error(client.conversations_inviteShared(channel=channel.id, emails=two)) == "too_many_emails"
-    )
+    assert await _error(client.conversations_inviteShared(channel=channel.id, emails=two)) == "too_many_emails"
     assert [v.kind for v in emu.violations] == ["too_many_emails"]
     emu.violations.clear()
     invited = await client.conversations_inviteShared(

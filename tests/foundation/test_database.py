@@ -23,9 +23,7 @@ async def test_migrations_create_exactly_the_models_schema(database_url: str) ->
         assert await upgrade(engine) == head_revision()
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
-                )
+                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
             )
         assert diff == [], f"models and migrations differ: {diff}"
         assert await upgrade(engine) == head_revision(), "a second upgrade is a no-op"

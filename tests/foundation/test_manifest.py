@@ -15,10 +15,7 @@ from tests.conftest import slack_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_CODE = [
-    p
-    for d in ("bot", "handlers", "models", "scheduler")
-    for p in (ROOT / d).rglob("*.py")
-    if "emulator" not in p.parts
+    p for d in ("bot", "handlers", "models", "scheduler") for p in (ROOT / d).rglob("*.py") if "emulator" not in p.parts
 ]
 
 
@@ -38,9 +35,7 @@ def web_api_methods_called() -> set[str]:
     called: set[str] = set()
     for path in PRODUCT_CODE:
         source = path.read_text()
-        called |= {
-            by_python_name[name] for name in re.findall(r"\.(\w+)\(", source) if name in by_python_name
-        }
+        called |= {by_python_name[name] for name in re.findall(r"\.(\w+)\(", source) if name in by_python_name}
         called |= set(re.findall(r"api_call\(\s*\"([\w.]+)\"", source))
     return called
 

@@ -15,9 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_baton(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_", "MS_", "DATABASE_"))
-    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_", "MS_", "DATABASE_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env={**clean, **env, "PYTHONPATH": str(ROOT)},
@@ -55,9 +53,7 @@ def test_serve_without_bot_token_exits_2_naming_it(tmp_path: Path) -> None:
         ({"MS_TENANT_ID": "contoso"}, "MS_CLIENT_ID"),
     ],
 )
-def test_malformed_setting_stops_any_command_with_one_line(
-    tmp_path: Path, env: dict[str, str], named: str
-) -> None:
+def test_malformed_setting_stops_any_command_with_one_line(tmp_path: Path, env: dict[str, str], named: str) -> None:
     result = run_baton("db", "upgrade", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert named in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -82,9 +78,7 @@ def test_defaults_follow_the_runtime_contract() -> None:
     settings = load_settings({})
     assert settings.PORT == 3000
     assert settings.SLACK_API_URL == "https://slack.com/api/"
-    assert settings.database_url.startswith("sqlite+aiosqlite:///") and settings.database_url.endswith(
-        "data/baton.db"
-    )
+    assert settings.database_url.startswith("sqlite+aiosqlite:///") and settings.database_url.endswith("data/baton.db")
     assert settings.max_file_bytes == 25 * 1024 * 1024
     assert {"pdf", "xlsx", "eml", "zip"} <= settings.BATON_ALLOWED_FILE_TYPES
     assert not settings.microsoft_configured

@@ -29,18 +29,14 @@ async def test_unknown_subcommand_is_explained_with_the_valid_ones(harness: Harn
 
 async def test_forged_signature_is_401_and_changes_nothing(harness: Harness) -> None:
     body = harness.slash_command_body(harness.alice, "/turn", "help")
-    status, _ = await harness.emu.send_raw(
-        body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64
-    )
+    status, _ = await harness.emu.send_raw(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
     assert status == 401
     assert harness.alice.ephemerals(harness.channel) == []
 
 
 async def test_replayed_request_ten_minutes_old_is_401(harness: Harness) -> None:
     body = harness.slash_command_body(harness.alice, "/turn", "help")
-    status, _ = await harness.emu.send_raw(
-        body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 600
-    )
+    status, _ = await harness.emu.send_raw(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 600)
     assert status == 401
     assert harness.alice.ephemerals(harness.channel) == []
 

@@ -53,9 +53,7 @@ async def test_a_folder_url_resolves_to_its_drive_and_item(graph: GraphClient, f
     assert folder.path == "Statements/Retail Co"
 
 
-async def test_a_folder_in_another_library_of_the_site(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_folder_in_another_library_of_the_site(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     archive = m365.add_library(finance, "Archive", "Archive")
     m365.add_folder(archive, "2026/Retail Co")
 
@@ -109,9 +107,7 @@ def test_folder_url_forms() -> None:
     )
 
 
-async def test_a_listing_follows_next_links_across_pages(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_listing_follows_next_links_across_pages(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     m365.page_size = 2
     for name in ("a.pdf", "b.pdf", "c.pdf"):
         m365.add_file(finance.drive, f"Statements/Retail Co/{name}", name.encode())
@@ -127,9 +123,7 @@ async def test_a_listing_follows_next_links_across_pages(
 # --- delta --------------------------------------------------------------------------------------------
 
 
-async def test_a_second_delta_returns_only_what_changed(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_second_delta_returns_only_what_changed(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     m365.page_size = 2
     drive = finance.drive
     m365.add_file(drive, "Statements/Retail Co/RC_2026-10.pdf", b"october")
@@ -151,9 +145,7 @@ async def test_a_second_delta_returns_only_what_changed(
     assert third.items == [] and not third.resynced
 
 
-async def test_an_expired_delta_link_resyncs_from_scratch(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_an_expired_delta_link_resyncs_from_scratch(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     m365.add_file(finance.drive, "Statements/Retail Co/RC_2026-10.pdf", b"october")
     first = await graph.delta(finance.drive.id)
     m365.expire_delta_links()
@@ -290,9 +282,7 @@ async def test_a_throttled_chunk_is_sent_again(
     assert sleeps.calls == [4.0] and m365.violations == []
 
 
-async def test_a_failed_upload_cancels_its_session(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failed_upload_cancels_its_session(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     folder = finance.drive.find("Statements/Retail Co")
     m365.fail_next(FakeRoute.UPLOAD_CHUNK, status=500, retry_after=None, code="generalException")
 
@@ -304,9 +294,7 @@ async def test_a_failed_upload_cancels_its_session(
     assert "big.bin" not in finance.drive.names("Statements/Retail Co")
 
 
-async def test_a_name_conflict_is_renamed_not_overwritten(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_a_name_conflict_is_renamed_not_overwritten(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     drive = finance.drive
     m365.add_file(drive, "Statements/Retail Co/statement.pdf", b"the original")
     folder = drive.find("Statements/Retail Co")
@@ -317,24 +305,18 @@ async def test_a_name_conflict_is_renamed_not_overwritten(
     assert (small.name, large.name) == ("statement 1.pdf", "statement 2.pdf")
     assert drive.file("Statements/Retail Co/statement.pdf") == b"the original"
     assert drive.file("Statements/Retail Co/statement 1.pdf") == b"a second one"
-    assert m365.requests_to(FakeRoute.UPLOAD_SMALL)[0].query == {
-        "@microsoft.graph.conflictBehavior": "rename"
-    }
+    assert m365.requests_to(FakeRoute.UPLOAD_SMALL)[0].query == {"@microsoft.graph.conflictBehavior": "rename"}
 
 
 async def test_upload_small_refuses_more_than_4_mib(graph: GraphClient, finance) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="upload_large"):
-        await graph.upload_small(
-            finance.drive.id, finance.drive.root_id, "x.bin", b"\0" * (4 * 1024 * 1024 + 1)
-        )
+        await graph.upload_small(finance.drive.id, finance.drive.root_id, "x.bin", b"\0" * (4 * 1024 * 1024 + 1))
 
 
 # --- errors -------------------------------------------------------------------------------------------
 
 
-async def test_errors_surface_with_their_graph_code(
-    graph: GraphClient, m365: FakeMicrosoft365, finance
-) -> None:  # type: ignore[no-untyped-def]
+async def test_errors_surface_with_their_graph_code(graph: GraphClient, m365: FakeMicrosoft365, finance) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(GraphError) as missing:
         await graph.download(finance.drive.id, "01NOSUCHITEM")
     assert missing.value.status == 404 and missing.value.code == GraphErrorCode.ITEM_NOT_FOUND

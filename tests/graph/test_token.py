@@ -30,9 +30,7 @@ Providers = Callable[[Settings], TokenProvider]
 MakeSettings = Callable[..., Settings]
 
 
-async def test_a_token_is_cached_across_calls(
-    m365: FakeMicrosoft365, ms_settings: MakeSettings, providers: Providers
-):
+async def test_a_token_is_cached_across_calls(m365: FakeMicrosoft365, ms_settings: MakeSettings, providers: Providers):
     provider = providers(ms_settings())
 
     first = await provider.access_token()
@@ -76,9 +74,7 @@ async def test_invalid_client_is_a_clear_status_and_a_typed_error(
     assert status.ok is False
     assert status.detail == "Microsoft 365: not authorised — invalid_client"
     assert status.as_dict()["configured"] is True and status.as_dict()["checked_at"]
-    assert any(
-        "invalid_client" in r.getMessage() and "AADSTS7000215" in r.getMessage() for r in caplog.records
-    )
+    assert any("invalid_client" in r.getMessage() and "AADSTS7000215" in r.getMessage() for r in caplog.records)
     with pytest.raises(TokenError) as raised:
         await provider.access_token()
     assert raised.value.error == "invalid_client"
@@ -156,17 +152,13 @@ async def test_certificate_credentials_sign_an_assertion_the_provider_accepts(
     assert header["alg"] == "PS256" and "x5t#S256" in header  # SHA-256 thumbprint, not the deprecated SHA-1
 
 
-async def test_an_unregistered_certificate_is_refused(
-    m365: FakeMicrosoft365, providers: Providers, tmp_path: Path
-):
+async def test_an_unregistered_certificate_is_refused(m365: FakeMicrosoft365, providers: Providers, tmp_path: Path):
     _registered_key, registered_cert = self_signed_pem("registered")
     other_key, other_cert = self_signed_pem("someone else")
     m365.add_client("cert-app", certificate_pem=registered_cert)
     pem_path = tmp_path / "other.pem"
     pem_path.write_bytes(other_key + other_cert)
-    provider = providers(
-        load_settings({**m365.settings_env(certificate_path=pem_path), "MS_CLIENT_ID": "cert-app"})
-    )
+    provider = providers(load_settings({**m365.settings_env(certificate_path=pem_path), "MS_CLIENT_ID": "cert-app"}))
 
     status = await provider.check()
 

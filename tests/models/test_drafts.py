@@ -24,9 +24,7 @@ async def test_the_pass_publishes_the_sides_drafts_in_order_and_never_before(ses
     c = await start(sessions)
     for i, (who, text) in enumerate([(JO, "statement"), (ALEX, "aging report"), (JO, "cover letter")]):
         async with sessions.begin() as session:
-            await stage_draft(
-                session, actor=who, collaboration_id=c.id, kind=NOTE, data={"text": text}, now=at(i)
-            )
+            await stage_draft(session, actor=who, collaboration_id=c.id, kind=NOTE, data={"text": text}, now=at(i))
 
     before = await chain(sessions, c.id)
     assert "note_published" not in [e.kind for e in before], "drafts never enter the chain"
@@ -42,9 +40,7 @@ async def test_the_pass_publishes_the_sides_drafts_in_order_and_never_before(ses
         assert (await collaboration_view(session, c.id)).drafts is None, "the shared card shows no drafts"
 
     async with sessions.begin() as session:
-        turn = await pass_turn(
-            session, actor=ALEX, collaboration_id=c.id, message="November is in.", now=at(5)
-        )
+        turn = await pass_turn(session, actor=ALEX, collaboration_id=c.id, message="November is in.", now=at(5))
     assert turn.summary == ["Note: statement", "Note: aging report", "Note: cover letter"]
 
     after = await chain(sessions, c.id)
@@ -82,9 +78,7 @@ async def test_a_follower_cannot_work_and_an_unknown_kind_is_a_programming_error
     assert error.message == "Followers read and chat; ask Alex Kim to make you a contributor."
     with pytest.raises(LookupError):
         async with sessions.begin() as session:
-            await stage_draft(
-                session, actor=ALEX, collaboration_id=c.id, kind="nobody_publishes", data={}, now=at(3)
-            )
+            await stage_draft(session, actor=ALEX, collaboration_id=c.id, kind="nobody_publishes", data={}, now=at(3))
     register_publisher(NOTE, publish_note)  # the same function again is fine…
     with pytest.raises(ValueError):
         register_publisher(NOTE, lambda *_: publish_note(*_))  # …a different one is a mistake
@@ -101,9 +95,7 @@ async def test_a_change_clears_sign_offs_but_a_pass_does_not(sessions: Sessions)
 
     async with sessions.begin() as session:
         await pass_turn(session, actor=ALEX, collaboration_id=c.id, message="Still fine by us.", now=at(3))
-        await stage_draft(
-            session, actor=SAM, collaboration_id=c.id, kind=NOTE, data={"text": "POD"}, now=at(4)
-        )
+        await stage_draft(session, actor=SAM, collaboration_id=c.id, kind=NOTE, data={"text": "POD"}, now=at(4))
         await pass_turn(session, actor=PAT, collaboration_id=c.id, message="POD attached.", now=at(5))
         view = await collaboration_view(session, c.id)
     assert view.signed_off == {}, "a published draft changes the record"

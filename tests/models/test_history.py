@@ -46,9 +46,7 @@ class Link:
 async def a_chain(sessions: Sessions) -> int:
     c = await start(sessions)
     async with sessions.begin() as session:
-        await pass_turn(
-            session, actor=ALEX, collaboration_id=c.id, message="Statement, as promised.", now=at(1)
-        )
+        await pass_turn(session, actor=ALEX, collaboration_id=c.id, message="Statement, as promised.", now=at(1))
         await pass_turn(session, actor=PAT, collaboration_id=c.id, message="Café receipts ✓", now=at(2))
     return c.id
 
@@ -86,9 +84,7 @@ async def test_tampered_data_is_found_by_seq(sessions: Sessions) -> None:
     target = (await chain(sessions, collaboration_id))[-1]
     async with sessions.begin() as session:
         await session.execute(
-            update(Event)
-            .where(Event.id == target.id)
-            .values(data={**target.data, "message": "Nothing to see."})
+            update(Event).where(Event.id == target.id).values(data={**target.data, "message": "Nothing to see."})
         )
     assert verify_chain(await chain(sessions, collaboration_id)) == [
         f"seq {target.seq}: data does not match its content_hash"
@@ -161,12 +157,8 @@ async def test_a_redacted_event_keeps_its_fact_and_the_chain_still_verifies(sess
 
     # The marker does not excuse other data: text slipped back in beside it is detected.
     async with sessions.begin() as session:
-        await session.execute(
-            update(Event).where(Event.id == pasted.id).values(data={"redacted": True, "text": "x"})
-        )
-    assert verify_chain(await chain(sessions, c.id)) == [
-        f"seq {redacted.seq}: data does not match its content_hash"
-    ]
+        await session.execute(update(Event).where(Event.id == pasted.id).values(data={"redacted": True, "text": "x"}))
+    assert verify_chain(await chain(sessions, c.id)) == [f"seq {redacted.seq}: data does not match its content_hash"]
 
 
 async def test_appends_in_one_transaction_take_consecutive_seqs(sessions: Sessions) -> None:
@@ -174,8 +166,7 @@ async def test_appends_in_one_transaction_take_consecutive_seqs(sessions: Sessio
     before = len(await chain(sessions, c.id))
     async with sessions.begin() as session:
         made = [
-            await append_event(session, c.id, "note", actor=None, side=None, data={"i": i}, at=at(i))
-            for i in range(3)
+            await append_event(session, c.id, "note", actor=None, side=None, data={"i": i}, at=at(i)) for i in range(3)
         ]
     assert [e.seq for e in made] == [before + 1, before + 2, before + 3]
     assert verify_chain(await chain(sessions, c.id)) == []

@@ -40,9 +40,7 @@ from tests.models.support import (
 
 async def people(sessions: Sessions, collaboration_id: int) -> dict[str, tuple[Side, Role, bool]]:
     async with sessions() as session:
-        rows = await session.scalars(
-            select(Participant).where(Participant.collaboration_id == collaboration_id)
-        )
+        rows = await session.scalars(select(Participant).where(Participant.collaboration_id == collaboration_id))
         return {p.user_id: (p.side, p.role, p.active) for p in rows}
 
 
@@ -70,10 +68,7 @@ async def test_a_newcomer_becomes_a_contributor_of_their_side_with_a_read_in(ses
 
     # A third organisation's person gets no side by joining.
     async with sessions.begin() as session:
-        assert (
-            await member_joined(session, channel_id=CHANNEL, user_id="U0TRUCK", team_key=CARRIER, now=at(3))
-            is None
-        )
+        assert await member_joined(session, channel_id=CHANNEL, user_id="U0TRUCK", team_key=CARRIER, now=at(3)) is None
     assert "U0TRUCK" not in await people(sessions, c.id)
 
 
@@ -96,9 +91,7 @@ async def test_leaving_and_coming_back_keeps_the_role(sessions: Sessions) -> Non
 
 async def test_no_collaboration_means_nothing_to_join(sessions: Sessions) -> None:
     async with sessions.begin() as session:
-        assert (
-            await member_joined(session, channel_id="C0EMPTY", user_id="U1", team_key=ACME, now=at(0)) is None
-        )
+        assert await member_joined(session, channel_id="C0EMPTY", user_id="U1", team_key=ACME, now=at(0)) is None
         assert await member_left(session, channel_id="C0EMPTY", user_id="U1", now=at(0)) is None
 
 
@@ -136,9 +129,7 @@ async def test_leaders_add_people_to_their_own_side_only(sessions: Sessions) -> 
     await refused(
         sessions,
         RoleRequired,
-        lambda s: add_participants(
-            s, actor=SAM, collaboration_id=c.id, now=at(1), people=[NewPerson("U9", RETAIL)]
-        ),
+        lambda s: add_participants(s, actor=SAM, collaboration_id=c.id, now=at(1), people=[NewPerson("U9", RETAIL)]),
     )
 
     async with sessions.begin() as session:
@@ -161,24 +152,18 @@ async def test_leaders_remove_people_of_their_side_but_never_the_last_leader(ses
     error = await refused(
         sessions,
         InvalidInput,
-        lambda s: remove_participants(
-            s, actor=ALEX, collaboration_id=c.id, user_ids=[SAM.user_id], now=at(1)
-        ),
+        lambda s: remove_participants(s, actor=ALEX, collaboration_id=c.id, user_ids=[SAM.user_id], now=at(1)),
     )
     assert error.message == "Sam Ortiz is with Retail Co: Retail Co's own leaders manage their people."
     error = await refused(
         sessions,
         InvalidInput,
-        lambda s: remove_participants(
-            s, actor=ALEX, collaboration_id=c.id, user_ids=[ALEX.user_id], now=at(1)
-        ),
+        lambda s: remove_participants(s, actor=ALEX, collaboration_id=c.id, user_ids=[ALEX.user_id], now=at(1)),
     )
     assert error.message == "Alex Kim is Acme's only leader: make someone else a leader first."
 
     async with sessions.begin() as session:
-        await remove_participants(
-            session, actor=ALEX, collaboration_id=c.id, user_ids=[JO.user_id], now=at(2)
-        )
+        await remove_participants(session, actor=ALEX, collaboration_id=c.id, user_ids=[JO.user_id], now=at(2))
     assert (await people(sessions, c.id))[JO.user_id] == (Side.HOST, Role.CONTRIBUTOR, False)
     assert (await chain(sessions, c.id))[-1].data == {
         "user_id": JO.user_id,
@@ -249,9 +234,7 @@ async def test_the_invited_contact_joining_first_makes_their_organisation_the_gu
         assert row is not None
         row.guest_contact_user_id = PAT.user_id  # e.g. picked in the modal before the channel was shared
     async with sessions.begin() as session:
-        joined = await member_joined(
-            session, channel_id=CHANNEL, user_id=PAT.user_id, team_key=RETAIL, now=at(1)
-        )
+        joined = await member_joined(session, channel_id=CHANNEL, user_id=PAT.user_id, team_key=RETAIL, now=at(1))
     assert joined is not None and (joined.side, joined.role) == (Side.GUEST, Role.LEADER)
     async with sessions() as session:
         row = await session.get(Collaboration, c.id)
@@ -259,9 +242,7 @@ async def test_the_invited_contact_joining_first_makes_their_organisation_the_gu
 
 
 async def test_declined_and_resent_invitations(sessions: Sessions) -> None:
-    c = await start(
-        sessions, guest_contact_user_id=None, guest_contact_email="ap@retail.example", channel_members=[]
-    )
+    c = await start(sessions, guest_contact_user_id=None, guest_contact_email="ap@retail.example", channel_members=[])
     async with sessions.begin() as session:
         declined = await invite_declined(session, channel_id=CHANNEL, now=at(1))
     assert declined is not None and declined.invite_status is InviteStatus.DECLINED
@@ -271,9 +252,7 @@ async def test_declined_and_resent_invitations(sessions: Sessions) -> None:
         lambda s: invite_sent(s, actor=ALEX, collaboration_id=c.id, email="not an address", now=at(2)),
     )
     async with sessions.begin() as session:
-        again = await invite_sent(
-            session, actor=ALEX, collaboration_id=c.id, email="ar@retail.example", now=at(2)
-        )
+        again = await invite_sent(session, actor=ALEX, collaboration_id=c.id, email="ar@retail.example", now=at(2))
     assert (again.invite_status, again.guest_contact_email) == (InviteStatus.PENDING, "ar@retail.example")
     assert [e.payload["email"] for e in await outbox(sessions, OutboxKind.INVITE_GUEST)] == [
         "ap@retail.example",

@@ -86,12 +86,8 @@ async def test_start_gives_turn_one_to_the_host_and_each_person_their_default_ro
 async def test_the_month_from_start_to_wrap_up(sessions: Sessions) -> None:
     c = await start(sessions)
     async with sessions.begin() as session:
-        await stage_draft(
-            session, actor=JO, collaboration_id=c.id, kind=NOTE, data={"text": "statement"}, now=at(1)
-        )
-        turn = await pass_turn(
-            session, actor=ALEX, collaboration_id=c.id, message="Here is November.", now=at(2)
-        )
+        await stage_draft(session, actor=JO, collaboration_id=c.id, kind=NOTE, data={"text": "statement"}, now=at(1))
+        turn = await pass_turn(session, actor=ALEX, collaboration_id=c.id, message="Here is November.", now=at(2))
     assert (turn.number, turn.end_kind, turn.summary) == (1, TurnEnd.PASSED, ["Note: statement"])
 
     async with sessions.begin() as session:
@@ -140,18 +136,12 @@ async def test_the_month_from_start_to_wrap_up(sessions: Sessions) -> None:
     assert verify_chain(events) == []
     updates = [e.payload["turn"] for e in await outbox(sessions, OutboxKind.TURN_UPDATE)]
     assert updates == [1, 2, 3, 4]
-    (archive,) = await outbox(sessions, OutboxKind.POST_ARCHIVE)
-    assert archive.payload == {
-        "collaboration_id": c.id,
-        "up_to_seq": events[-1].seq,
-        "head_hash": events[-1].hash,
-    }
+    # Sharing the archive at wrap-up belongs to the archive feature, which has no deliverer yet.
+    assert await outbox(sessions, OutboxKind.POST_ARCHIVE) == []
 
 
 async def test_the_host_may_pass_turn_one_before_the_guest_has_joined(sessions: Sessions) -> None:
-    c = await start(
-        sessions, guest_contact_user_id=None, guest_contact_email="ap@retail.example", channel_members=[]
-    )
+    c = await start(sessions, guest_contact_user_id=None, guest_contact_email="ap@retail.example", channel_members=[])
     assert c.guest_team_key is None
     async with sessions.begin() as session:
         await pass_turn(session, actor=ALEX, collaboration_id=c.id, message="Statement attached.", now=at(1))
@@ -166,10 +156,7 @@ async def test_refusals_change_nothing_and_say_who_can_act(sessions: Sessions) -
         NotAParticipant,
         lambda s: pass_turn(s, actor=STRANGER, collaboration_id=c.id, message="hi", now=at(1)),
     )
-    assert (
-        error.message
-        == "You're not part of “Retail Co — November 2026 statement”: Alex Kim or Pat Lee can add you."
-    )
+    assert error.message == "You're not part of “Retail Co — November 2026 statement”: Alex Kim or Pat Lee can add you."
 
     error = await refused(
         sessions,
@@ -202,13 +189,9 @@ async def test_refusals_change_nothing_and_say_who_can_act(sessions: Sessions) -
 
     async with sessions.begin() as session:
         await stage_draft(session, actor=JO, collaboration_id=c.id, kind=NOTE, data={"text": "x"}, now=at(2))
-    error = await refused(
-        sessions, DraftsPending, lambda s: skip_turn(s, actor=ALEX, collaboration_id=c.id, now=at(3))
-    )
+    error = await refused(sessions, DraftsPending, lambda s: skip_turn(s, actor=ALEX, collaboration_id=c.id, now=at(3)))
     assert "1 unsent draft" in error.message
-    await refused(
-        sessions, DraftsPending, lambda s: sign_off(s, actor=ALEX, collaboration_id=c.id, now=at(3))
-    )
+    await refused(sessions, DraftsPending, lambda s: sign_off(s, actor=ALEX, collaboration_id=c.id, now=at(3)))
 
     error = await refused(
         sessions,
@@ -223,9 +206,7 @@ async def test_refusals_change_nothing_and_say_who_can_act(sessions: Sessions) -
             now=at(4),
         ),
     )
-    assert error.message.startswith(
-        "“Retail Co — November 2026 statement” is still open in this channel (Turn 1"
-    )
+    assert error.message.startswith("“Retail Co — November 2026 statement” is still open in this channel (Turn 1")
 
     error = await refused(
         sessions,
@@ -243,9 +224,7 @@ async def test_refusals_change_nothing_and_say_who_can_act(sessions: Sessions) -
     )
     assert error.message == "Only Acme starts collaborations in this channel."
 
-    await refused(
-        sessions, InvalidTransition, lambda s: reopen(s, actor=ALEX, collaboration_id=c.id, now=at(5))
-    )
+    await refused(sessions, InvalidTransition, lambda s: reopen(s, actor=ALEX, collaboration_id=c.id, now=at(5)))
 
 
 async def test_reopen_is_refused_while_a_later_collaboration_is_active(sessions: Sessions) -> None:
@@ -292,15 +271,11 @@ async def test_skip_needs_no_message_and_is_recorded(sessions: Sessions) -> None
 async def test_a_stale_turn_number_is_a_conflict_naming_who_passed(sessions: Sessions) -> None:
     c = await start(sessions)
     async with sessions.begin() as session:
-        await pass_turn(
-            session, actor=ALEX, collaboration_id=c.id, message="Statement.", expected_turn=1, now=at(1)
-        )
+        await pass_turn(session, actor=ALEX, collaboration_id=c.id, message="Statement.", expected_turn=1, now=at(1))
     error = await refused(
         sessions,
         Conflict,
-        lambda s: pass_turn(
-            s, actor=ALEX, collaboration_id=c.id, message="again", expected_turn=1, now=at(2)
-        ),
+        lambda s: pass_turn(s, actor=ALEX, collaboration_id=c.id, message="again", expected_turn=1, now=at(2)),
     )
     assert error.message == "Turn 1 was already passed by Alex Kim."
     # Without the turn number (a slash command), the refusal still says what happened.
@@ -309,10 +284,7 @@ async def test_a_stale_turn_number_is_a_conflict_naming_who_passed(sessions: Ses
         NotYourTurn,
         lambda s: pass_turn(s, actor=ALEX, collaboration_id=c.id, message="again", now=at(2)),
     )
-    assert (
-        error.message
-        == "Alex Kim already passed Turn 1. It's Retail Co's turn (Turn 2): Pat Lee can pass it."
-    )
+    assert error.message == "Alex Kim already passed Turn 1. It's Retail Co's turn (Turn 2): Pat Lee can pass it."
 
 
 async def test_twenty_concurrent_passes_make_exactly_one(sessions: Sessions) -> None:

@@ -57,9 +57,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(), nullable=False),
         sa.Column("wrapped_up_at", models.base.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_collaborations_account_id_accounts")
-        ),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_collaborations_account_id_accounts")),
         sa.ForeignKeyConstraint(
             ["rolled_into_id"],
             ["collaborations.id"],
