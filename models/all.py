@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from models import collaborations, documents, drafts, history, outbox, requests, slack_events
+from models import collaborations, documents, drafts, heartbeat, history, outbox, requests, slack_events
 
-__all__ = ["collaborations", "documents", "drafts", "history", "outbox", "requests", "slack_events"]
+__all__ = [
+    "collaborations",
+    "documents",
+    "drafts",
+    "heartbeat",
+    "history",
+    "outbox",
+    "requests",
+    "slack_events",
+]
