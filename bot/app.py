@@ -16,10 +16,12 @@ from slack_bolt.async_app import AsyncApp
 
 import handlers
 from bot import __version__
+from bot.blobs import LocalBlobStore
 from bot.db import create_engine, database_reachable, session_factory
 from bot.deliveries import build_deliverers
 from bot.deps import Deps
 from bot.directory import Directory
+from bot.heartbeat import Heartbeat
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.outbox import OutboxWorker, RetryPolicy
 from bot.settings import Settings
@@ -43,11 +45,13 @@ class Baton:
     deps: Deps
     bolt: AsyncApp
     web: web.Application
+    heartbeat: Heartbeat
     _started: bool = field(default=False, init=False)
 
     async def start_workers(self) -> None:
-        """Start what runs beside the request handlers (the outbox worker)."""
+        """Start what runs beside the request handlers: the heartbeat (recording any downtime) and the outbox."""
         if not self._started:
+            await self.heartbeat.start()
             self.deps.outbox.start()
             self._started = True
 
@@ -56,6 +60,7 @@ class Baton:
         await self.deps.tasks.drain()
         if self._started:
             await self.deps.outbox.stop()
+            await self.heartbeat.stop()
             self._started = False
         await self.deps.engine.dispose()
 
@@ -88,13 +93,14 @@ def build_baton(
         sessions=sessions,
         slack=slack,
         directory=Directory(slack),
+        blobs=LocalBlobStore(settings.BATON_DATA_DIR / "blobs"),
         metrics=metrics,
         outbox=outbox,
         tasks=BackgroundTasks(),
         clock=utcnow,
     )
     bolt = build_bolt_app(deps)
-    return Baton(deps=deps, bolt=bolt, web=build_web_app(bolt, deps))
+    return Baton(deps=deps, bolt=bolt, web=build_web_app(bolt, deps), heartbeat=Heartbeat(sessions, deps.clock))
 
 
 def build_bolt_app(deps: Deps) -> AsyncApp:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.blobs import BlobStore
 from bot.db import Sessions
 from bot.directory import Directory
+from bot.keyed_locks import KeyedLocks
 from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
@@ -27,8 +29,10 @@ class Deps:
     engine: AsyncEngine
     sessions: Sessions
     slack: BatonWebClient
+    blobs: BlobStore
     directory: Directory
     metrics: Metrics
     outbox: OutboxWorker
     tasks: BackgroundTasks
     clock: Callable[[], datetime]
+    channel_order: KeyedLocks = field(default_factory=KeyedLocks)

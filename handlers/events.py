@@ -17,6 +17,7 @@ from bot.blocks import home as home_blocks
 from bot.deps import Deps
 from handlers import turn_commands
 from handlers.common import tell
+from handlers.messages import on_file_shared, on_message
 from models.base import utcnow
 from models.sides import Actor
 from models.slack_events import first_time
@@ -45,16 +46,24 @@ _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
 EventWork = Callable[[Deps, dict[str, Any]], Awaitable[None]]
 
 
+def _channel_of(event: dict[str, Any]) -> str:
+    channel = event.get("channel") or event.get("channel_id") or ""
+    return channel["id"] if isinstance(channel, dict) else str(channel)
+
+
 def once(work: EventWork, *, name: str) -> Callable[..., Awaitable[None]]:
-    """A listener that runs `work` after the ack, at most once per event_id."""
+    """A listener that runs `work` after the ack, at most once per event_id, in order per channel."""
 
     async def listener(body: dict[str, Any], event: dict[str, Any], deps: Deps) -> None:
         async def run() -> None:
-            key = f"event:{body.get('event_id') or event.get('event_ts')}"
-            async with deps.sessions.begin() as session:
-                if not await first_time(session, key, now=utcnow()):
-                    return
-            await work(deps, event)
+            # A channel's events are handled one at a time, in arrival order: a deletion must not
+            # overtake the message it deletes.
+            async with deps.channel_order.hold(_channel_of(event)):
+                key = f"event:{body.get('event_id') or event.get('event_ts')}"
+                async with deps.sessions.begin() as session:
+                    if not await first_time(session, key, now=utcnow()):
+                        return
+                await work(deps, event)
             deps.outbox.wake()
 
         deps.tasks.spawn(run(), name=name)
@@ -146,6 +155,8 @@ HANDLED: dict[str, EventWork] = {
     "shared_channel_invite_declined": on_invite_declined,
     "app_mention": on_mention,
     "app_home_opened": on_home_opened,
+    "message": on_message,
+    "file_shared": on_file_shared,
 }
 
 
