@@ -74,6 +74,7 @@ def build_baton(
     sessions = session_factory(engine)
     token = settings.SLACK_BOT_TOKEN.get_secret_value() if settings.SLACK_BOT_TOKEN else None
     slack = build_web_client(token, settings.SLACK_API_URL, metrics=metrics)
+    blobs = LocalBlobStore(settings.BATON_DATA_DIR / "blobs")
 
     async def tell_host_leaders(entry: OutboxEntry) -> None:
         async with sessions.begin() as session:
@@ -81,7 +82,7 @@ def build_baton(
 
     outbox = OutboxWorker(
         sessions=sessions,
-        deliverers=build_deliverers(slack, sessions),
+        deliverers=build_deliverers(slack, sessions, blobs),
         metrics=metrics,
         policy=outbox_policy or RetryPolicy(),
         poll_interval=outbox_poll_interval,
@@ -93,7 +94,7 @@ def build_baton(
         sessions=sessions,
         slack=slack,
         directory=Directory(slack),
-        blobs=LocalBlobStore(settings.BATON_DATA_DIR / "blobs"),
+        blobs=blobs,
         metrics=metrics,
         outbox=outbox,
         tasks=BackgroundTasks(),

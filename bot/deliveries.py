@@ -12,15 +12,31 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.blobs import BlobStore
 from bot.blocks import card as card_blocks
+from bot.blocks import documents as document_blocks
 from bot.blocks import home as home_blocks
+from bot.blocks import requests as request_blocks
 from bot.blocks import updates as update_blocks
 from bot.blocks.notices import delivery_problem_text, invite_failed_text
 from bot.db import Sessions
 from bot.outbox import Deliverer
 from bot.slack_client import BatonWebClient
+from bot.slack_files import upload_stream
 from models.outbox import OutboxEntry, OutboxKind
-from models.use_cases import collaboration_view, home_view, record_card, turn_view
+from models.sides import Side
+from models.use_cases import (
+    collaboration_view,
+    documents_of,
+    files_to_publish,
+    home_view,
+    record_card,
+    record_request_card,
+    record_shared_file,
+    request_summary,
+    requests_of,
+    turn_view,
+)
 
 __all__ = ["build_deliverers"]
 
@@ -44,7 +60,7 @@ INVITE_REFUSALS = frozenset(
 )
 
 
-def build_deliverers(slack: BatonWebClient, sessions: Sessions) -> Mapping[str, Deliverer]:
+def build_deliverers(slack: BatonWebClient, sessions: Sessions, blobs: BlobStore) -> Mapping[str, Deliverer]:
     """The deliverer for every outbox kind."""
 
     async def send_dm(user: str, text: str, blocks: Any = None) -> dict[str, Any]:
@@ -84,7 +100,14 @@ def build_deliverers(slack: BatonWebClient, sessions: Sessions) -> Mapping[str, 
         collaboration_id = entry.payload["collaboration_id"]
         async with sessions() as session:
             view = await collaboration_view(session, collaboration_id)
-        text, blocks = card_blocks.card(view)
+            open_requests = [
+                r
+                for r in await requests_of(session, collaboration_id, viewer_side=None)
+                if not r.draft and r.status.value not in ("accepted", "cancelled")
+            ]
+            summary = await request_summary(session, collaboration_id)
+            documents = await documents_of(session, collaboration_id, viewer_side=None)
+        text, blocks = card_blocks.card(view, requests=open_requests, summary=summary, documents=documents)
         if view.card_ts is not None:
             await slack.chat_update(channel=view.channel_id, ts=view.card_ts, text=text, blocks=blocks)
             return {"ts": view.card_ts, "updated": True}
@@ -164,7 +187,57 @@ def build_deliverers(slack: BatonWebClient, sessions: Sessions) -> Mapping[str, 
                 raise
         return {"invited": user_ids}
 
+    async def request_card(entry: OutboxEntry) -> dict[str, Any]:
+        collaboration_id, request_id = entry.payload["collaboration_id"], entry.payload["request_id"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+            request = next(
+                r for r in await requests_of(session, collaboration_id, viewer_side=None) if r.id == request_id
+            )
+        text, blocks = request_blocks.request_card(
+            request,
+            requester_org=view.host_name if request.requester_side is Side.HOST else view.guest_name,
+            addressed_org=view.host_name if request.addressed_side is Side.HOST else view.guest_name,
+        )
+        if request.card_ts is not None:
+            await slack.chat_update(channel=view.channel_id, ts=request.card_ts, text=text, blocks=blocks)
+            return {"ts": request.card_ts, "updated": True}
+        posted = await slack.chat_postMessage(
+            channel=view.channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+        async with sessions.begin() as session:
+            await record_request_card(session, request_id, posted["ts"])
+        return {"ts": posted["ts"], "posted": True}
+
+    async def publish_files(entry: OutboxEntry) -> dict[str, Any]:
+        """Upload the documents a turn published, byte for byte, streamed from the blob store."""
+        collaboration_id, turn = entry.payload["collaboration_id"], entry.payload["turn"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+            versions = await files_to_publish(session, collaboration_id, turn)
+        shared = []
+        for version in versions:  # each recorded as it goes, so a retry resumes after the last one
+            if version.sha256 is None:
+                continue
+            org = view.host_name if version.side is Side.HOST else view.guest_name
+            label = f"{version.name} (version {version.number})" if (version.number or 1) > 1 else version.name
+            file_id = await upload_stream(
+                slack,
+                name=version.original_name or version.name,
+                size=version.size,
+                source=blobs.path_for(version.sha256) or blobs.open(version.sha256),
+                channel_id=view.channel_id,
+                title=label,
+                initial_comment=document_blocks.files_comment(turn, org, [label]),
+            )
+            async with sessions.begin() as session:
+                await record_shared_file(session, version_id=version.id, slack_file_id=file_id)
+            shared.append(file_id)
+        return {"files": shared}
+
     return {
+        OutboxKind.REQUEST_CARD: request_card,
+        OutboxKind.PUBLISH_FILES: publish_files,
         OutboxKind.POST_MESSAGE: post_message,
         OutboxKind.DIRECT_MESSAGE: direct_message,
         OutboxKind.DELIVERY_PROBLEM: delivery_problem,

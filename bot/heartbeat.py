@@ -39,8 +39,12 @@ class Heartbeat:
             last = await last_beat(session, excluding=self.process)
             if last is not None and now - last > GAP_THRESHOLD:
                 recorded = await record_gap(session, since=last, until=now, now=now)
-                log.warning("Baton was not running from %s to %s: gap recorded in %d collaboration(s)",
-                            last.isoformat(), now.isoformat(), recorded)
+                log.warning(
+                    "Baton was not running from %s to %s: gap recorded in %d collaboration(s)",
+                    last.isoformat(),
+                    now.isoformat(),
+                    recorded,
+                )
             await beat(session, process=self.process, now=now)
         self._task = asyncio.create_task(self._run(), name="heartbeat")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -60,30 +61,35 @@ async def fetch_file(
         return FetchedFile(file_id, name, original, size, file_type, user_id, None, reason)
 
     if size > settings.max_file_bytes:
-        verdict = check_file(name, size, b"", allowed_types=settings.BATON_ALLOWED_FILE_TYPES,
-                             max_bytes=settings.max_file_bytes)
+        verdict = check_file(
+            name, size, b"", allowed_types=settings.BATON_ALLOWED_FILE_TYPES, max_bytes=settings.max_file_bytes
+        )
         return refused(verdict.reason or f"{name} is {human_size(size)}: over the limit.", verdict.file_type)
     url = meta.get("url_private_download") or meta.get("url_private")
     if not url:
         return refused(f"Slack did not let Baton download {name}.")
     token = slack.token or ""
-    async with aiohttp.ClientSession(timeout=_TIMEOUT) as http, http.get(
-        url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False
-    ) as response:
+    async with (
+        aiohttp.ClientSession(timeout=_TIMEOUT) as http,
+        http.get(url, headers={"Authorization": f"Bearer {token}"}, allow_redirects=False) as response,
+    ):
         if response.status != 200 or "text/html" in response.headers.get("Content-Type", ""):
             raise aiohttp.ClientResponseError(
                 response.request_info, (), status=response.status, message=f"download of {file_id} refused"
             )
         head, stream = await peek_head(response.content.iter_chunked(_CHUNK), HEAD_BYTES)
-        verdict = check_file(name, size, head, allowed_types=settings.BATON_ALLOWED_FILE_TYPES,
-                             max_bytes=settings.max_file_bytes)
+        verdict = check_file(
+            name, size, head, allowed_types=settings.BATON_ALLOWED_FILE_TYPES, max_bytes=settings.max_file_bytes
+        )
         if not verdict.ok:
             return refused(verdict.reason or f"{name} can't be stored.", verdict.file_type)
         try:
             blob = await blobs.put_stream(stream, max_bytes=settings.max_file_bytes)
         except BlobTooLarge:
-            return refused(f"{name} is larger than {human_size(settings.max_file_bytes)}: Baton doesn't store it.",
-                           verdict.file_type)
+            return refused(
+                f"{name} is larger than {human_size(settings.max_file_bytes)}: Baton doesn't store it.",
+                verdict.file_type,
+            )
     return FetchedFile(file_id, name, original, blob.size, verdict.file_type, user_id, blob, None)
 
 
@@ -92,7 +98,7 @@ async def upload_stream(
     *,
     name: str,
     size: int,
-    chunks: AsyncIterator[bytes],
+    source: Path | AsyncIterator[bytes],
     channel_id: str,
     title: str | None = None,
     thread_ts: str | None = None,
@@ -101,13 +107,25 @@ async def upload_stream(
     """Share a file in a channel through files.getUploadURLExternal → POST → completeUploadExternal."""
     target = await slack.files_getUploadURLExternal(filename=name, length=size)
     upload_url, file_id = target["upload_url"], target["file_id"]
-    async with aiohttp.ClientSession(timeout=_TIMEOUT) as http, http.post(
-        upload_url, data=chunks, headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)}
-    ) as response:
-        if response.status != 200:
-            raise aiohttp.ClientResponseError(
-                response.request_info, (), status=response.status, message=f"upload of {name} refused"
-            )
+    # A file is streamed by aiohttp itself (read in a thread, closed here); a stream from another store
+    # is passed through as it comes.
+    body: Any = source.open("rb") if isinstance(source, Path) else source
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=_TIMEOUT) as http,
+            http.post(
+                upload_url,
+                data=body,
+                headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+            ) as response,
+        ):
+            if response.status != 200:
+                raise aiohttp.ClientResponseError(
+                    response.request_info, (), status=response.status, message=f"upload of {name} refused"
+                )
+    finally:
+        if isinstance(source, Path):
+            body.close()
     await slack.files_completeUploadExternal(
         files=[{"id": file_id, "title": title or name}],
         channel_id=channel_id,

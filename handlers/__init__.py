@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, documents, events, views
 
 __all__ = ["register_all"]
 
@@ -13,5 +13,6 @@ def register_all(app: AsyncApp) -> None:
     """Register every listener Baton has."""
     commands.register(app)
     actions.register(app)
+    documents.register(app)
     views.register(app)
     events.register(app)

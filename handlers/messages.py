@@ -63,13 +63,20 @@ async def _posted(deps: Deps, channel_id: str, event: dict[str, Any]) -> None:
         if not await first_time(session, f"msg:{channel_id}:{ts}", now=utcnow()):
             return
         await record_message(
-            session, channel_id=channel_id, user_id=event["user"], team_key=await _team_key(deps, event),
-            text=from_slack_text(event.get("text") or ""), ts=ts, thread_ts=event.get("thread_ts"),
-            files=files, now=utcnow(),
+            session,
+            channel_id=channel_id,
+            user_id=event["user"],
+            team_key=await _team_key(deps, event),
+            text=from_slack_text(event.get("text") or ""),
+            ts=ts,
+            thread_ts=event.get("thread_ts"),
+            files=files,
+            now=utcnow(),
         )
     for file in files:
-        await take_file(deps, file["id"], channel_id=channel_id, user_id=event["user"],
-                        thread_ts=event.get("thread_ts"), info=file)
+        await take_file(
+            deps, file["id"], channel_id=channel_id, user_id=event["user"], thread_ts=event.get("thread_ts"), info=file
+        )
 
 
 async def _edited(deps: Deps, channel_id: str, event: dict[str, Any], bot_user: str) -> None:
@@ -82,9 +89,14 @@ async def _edited(deps: Deps, channel_id: str, event: dict[str, Any], bot_user: 
         if not await first_time(session, f"edit:{channel_id}:{message['ts']}:{edited_at}", now=utcnow()):
             return
         await record_edit(
-            session, channel_id=channel_id, user_id=user, team_key=await _team_key(deps, message),
-            ts=message["ts"], text=from_slack_text(message.get("text") or ""),
-            previous_text=from_slack_text(previous.get("text") or ""), now=utcnow(),
+            session,
+            channel_id=channel_id,
+            user_id=user,
+            team_key=await _team_key(deps, message),
+            ts=message["ts"],
+            text=from_slack_text(message.get("text") or ""),
+            previous_text=from_slack_text(previous.get("text") or ""),
+            now=utcnow(),
         )
 
 
@@ -108,12 +120,21 @@ async def on_file_shared(deps: Deps, event: dict[str, Any]) -> None:
         return
     info = await file_info(deps.slack, event["file_id"])
     channel_id = event.get("channel_id")
-    shares = [s for kind in ("public", "private") for s in ((info.get("shares") or {}).get(kind) or {}).get(
-        channel_id or "", [])]
+    shares = [
+        s
+        for kind in ("public", "private")
+        for s in ((info.get("shares") or {}).get(kind) or {}).get(channel_id or "", [])
+    ]
     thread_ts = next((s.get("thread_ts") for s in shares if s.get("thread_ts")), None)
     if channel_id:
-        await take_file(deps, event["file_id"], channel_id=channel_id, user_id=event.get("user_id") or info.get("user"),
-                        thread_ts=thread_ts, info=info)
+        await take_file(
+            deps,
+            event["file_id"],
+            channel_id=channel_id,
+            user_id=event.get("user_id") or info.get("user"),
+            thread_ts=thread_ts,
+            info=info,
+        )
 
 
 async def take_file(
@@ -130,12 +151,26 @@ async def take_file(
     person = await deps.directory.person(user_id)
     async with deps.sessions.begin() as session:
         recorded = await record_channel_file(
-            session, channel_id=channel_id, user_id=user_id, team_key=person.team_key, name=fetched.name,
-            size=fetched.size, file_type=fetched.file_type, blob=fetched.blob, slack_file_id=file_id,
-            thread_ts=thread_ts, original_name=fetched.original_name, reason=fetched.reason, now=utcnow(),
+            session,
+            channel_id=channel_id,
+            user_id=user_id,
+            team_key=person.team_key,
+            name=fetched.name,
+            size=fetched.size,
+            file_type=fetched.file_type,
+            blob=fetched.blob,
+            slack_file_id=file_id,
+            thread_ts=thread_ts,
+            original_name=fetched.original_name,
+            reason=fetched.reason,
+            now=utcnow(),
         )
     deps.outbox.wake()
     if recorded is not None and fetched.blob is None:
-        await tell(deps, channel_id, user_id,
-                   f"Baton did not keep {fetched.name} ({human_size(fetched.size)}) in the record: {fetched.reason} "
-                   "It's still in the channel; the record notes it was shared.")
+        await tell(
+            deps,
+            channel_id,
+            user_id,
+            f"Baton did not keep {fetched.name} ({human_size(fetched.size)}) in the record: {fetched.reason} "
+            "It's still in the channel; the record notes it was shared.",
+        )

@@ -212,12 +212,42 @@ async def _remove(deps: Deps, inv: Invocation) -> Reply:
     return Reply()
 
 
+async def _upload(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.documents import open_upload
+
+    return await open_upload(deps, inv.actor, await channel_collaboration(deps, inv.channel_id), inv.trigger_id)
+
+
+async def _request(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.documents import open_request
+
+    return await open_request(deps, inv.actor, await channel_collaboration(deps, inv.channel_id), inv.trigger_id)
+
+
+async def _requests(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.documents import list_requests
+
+    return await list_requests(deps, inv.actor, inv.channel_id)
+
+
+async def _docs(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.documents import list_documents
+
+    return await list_documents(deps, inv.actor, inv.channel_id)
+
+
 # In the order `/turn help` lists them; later features add theirs.
 SUBCOMMANDS: dict[str, Subcommand] = {
     "status": Subcommand(SubcommandHelp("status", "whose turn it is and what is open (the default)"), _status),
     "new": Subcommand(SubcommandHelp("new", "start a collaboration with a retailer in this channel"), _new),
     "pass": Subcommand(SubcommandHelp("pass [message]", "send your update and hand the turn over"), _pass),
     "skip": Subcommand(SubcommandHelp("skip [message]", "hand the turn over with nothing to send"), _skip),
+    "request": Subcommand(
+        SubcommandHelp("request", "ask the other side for documents (proof, credit memo…)"), _request
+    ),
+    "upload": Subcommand(SubcommandHelp("upload", "stage documents for your next update"), _upload),
+    "requests": Subcommand(SubcommandHelp("requests", "the document requests and where each stands"), _requests),
+    "docs": Subcommand(SubcommandHelp("docs", "the documents with every version"), _docs),
     "add": Subcommand(SubcommandHelp("add @user… [as leader|contributor|follower]", "add people to your side"), _add),
     "remove": Subcommand(SubcommandHelp("remove @user…", "remove people from your side"), _remove),
     "done": Subcommand(SubcommandHelp("done", "sign off for your side: we are satisfied"), _done),

@@ -8,6 +8,8 @@ handler, in words that say who can act.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -25,27 +27,43 @@ from bot.blocks.metadata import CollaborationRef
 from bot.blocks.parts import (
     facts_block,
     last_update_blocks,
+    latest_documents_blocks,
+    open_requests_blocks,
     participants_block,
     state_block,
     turn_label,
 )
 from bot.blocks.text import escape
 from models.collaborations import CollaborationStatus
+from models.flows.documents import DocumentView
+from models.flows.requests import RequestSummary, RequestView
 from models.flows.views import CollaborationView
 
 __all__ = ["card", "card_buttons", "card_content", "card_text"]
 
 HEADER_MAX = 150  # a header block's text
+MESSAGE_BLOCKS_MAX = 50
 _NOTE_MAX = 1500
 
 
-def card(view: CollaborationView) -> tuple[str, list[Block]]:
-    """The card's fallback text and blocks."""
-    blocks = card_content(view)
+def card(
+    view: CollaborationView,
+    *,
+    requests: Sequence[RequestView] = (),
+    summary: RequestSummary | None = None,
+    documents: Sequence[DocumentView] = (),
+) -> tuple[str, list[Block]]:
+    """The card's fallback text and blocks.
+
+    `requests`, `summary` and `documents` are the collaboration's published ones (the shared view);
+    whatever is given, only published state is shown.
+    """
+    blocks = card_content(view, requests=requests, summary=summary, documents=documents)
     buttons = card_buttons(view)
     if buttons:
+        blocks = blocks[: MESSAGE_BLOCKS_MAX - 1]
         blocks.append(ActionsBlock(block_id=BlockId.CARD_ACTIONS, elements=buttons))
-    return card_text(view), blocks
+    return card_text(view), blocks[:MESSAGE_BLOCKS_MAX]
 
 
 def card_text(view: CollaborationView) -> str:
@@ -53,8 +71,18 @@ def card_text(view: CollaborationView) -> str:
     return f"{escape(clip(view.title, 150))} · {turn_label(view)}"
 
 
-def card_content(view: CollaborationView) -> list[Block]:
-    """Everything the card shows except its buttons (also the body of `/turn status`)."""
+def card_content(
+    view: CollaborationView,
+    *,
+    requests: Sequence[RequestView] = (),
+    summary: RequestSummary | None = None,
+    documents: Sequence[DocumentView] = (),
+) -> list[Block]:
+    """Everything the card shows except its buttons (also the body of `/turn status`).
+
+    At most about 12 blocks: the request and document lists are capped (CARD_REQUESTS_MAX,
+    CARD_DOCUMENTS_MAX), so the card stays well inside a message's 50 blocks.
+    """
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=clip(view.title, HEADER_MAX), emoji=False)),
         facts_block(view),
@@ -64,6 +92,8 @@ def card_content(view: CollaborationView) -> list[Block]:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text="*Note*\n" + clipped_quote(view.note.strip(), _NOTE_MAX)))
         )
+    blocks += open_requests_blocks(requests, summary)
+    blocks += latest_documents_blocks(view, documents)
     blocks.append(participants_block(view))
     blocks += last_update_blocks(view)
     return blocks
@@ -72,8 +102,9 @@ def card_content(view: CollaborationView) -> list[Block]:
 def card_buttons(view: CollaborationView) -> list[ButtonElement]:
     """The buttons that fit the collaboration's state (the same for everyone who sees the card).
 
-    Active: Pass turn, Skip turn, Add people, and Sign off unless the side holding the turn has
-    signed off already (it got the turn back by a pass: only the other side can sign off now).
+    Active: Pass turn, Skip turn, Request document, Upload, Add people, and Sign off unless the side
+    holding the turn has signed off already (it got the turn back by a pass: only the other side can
+    sign off now).
     Wrapped up: Reopen only (people are managed on an active collaboration). Rolled over: none.
     """
     ref = CollaborationRef(view.id)
@@ -87,6 +118,8 @@ def card_buttons(view: CollaborationView) -> list[ButtonElement]:
         # "Turn 3 was already passed by …" rather than acting on the next turn.
         _button("Pass turn", ActionId.PASS_TURN, at_turn, style="primary"),
         _button("Skip turn", ActionId.SKIP_TURN, at_turn),
+        _button("Request document", ActionId.REQUEST_DOCUMENT, ref),
+        _button("Upload", ActionId.UPLOAD, ref),
         _button("Add people", ActionId.ADD_PEOPLE, ref),
     ]
     if view.holding_side not in view.signed_off:

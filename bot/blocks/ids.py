@@ -14,19 +14,29 @@ __all__ = ["ActionId", "BlockId", "CallbackId"]
 class ActionId(enum.StrEnum):
     """Buttons, and the one action id every modal input element carries (the block id names the field)."""
 
-    # The card's buttons. Later features add theirs here with their button (Request document, Upload,
-    # History, Download archive): an id without a button would be a listener nobody can reach.
+    # The card's buttons. Later features add theirs here with their button (History, Download archive):
+    # an id without a button would be a listener nobody can reach.
     PASS_TURN = "pass_turn"
     SKIP_TURN = "skip_turn"
     ADD_PEOPLE = "add_people"
     SIGN_OFF = "sign_off"
     REOPEN = "reopen"
+    REQUEST_DOCUMENT = "request_document"
+    UPLOAD = "upload"
+    # A request's own card: the buttons its status allows (models.requests.actions_for).
+    FULFILL_REQUEST = "fulfill_request"
+    ACCEPT_REQUEST = "accept_request"
+    REOPEN_REQUEST = "reopen_request"
+    DECLINE_REQUEST = "decline_request"
+    CANCEL_REQUEST = "cancel_request"
     # The Home tab. OPEN_CHANNEL is a link button: Slack still sends a block_actions payload for it,
     # which must be acked (a no-op listener) like any other.
     OPEN_CHANNEL = "open_channel"
     HOME_PASS_TURN = "home_pass_turn"
     # Every input element in a modal: `state.values[block_id]["input"]`.
     INPUT = "input"
+    # A scheduled reminder's or nudge's Snooze 1 day button; value: bot.blocks.reminders.snooze_value.
+    SNOOZE_REMINDER = "snooze_reminder"
 
 
 class BlockId(enum.StrEnum):
@@ -58,8 +68,23 @@ class BlockId(enum.StrEnum):
     DETAILS = "details"
     OUTCOME = "outcome"
     FILE = "file"  # the Upload and Fulfill modals' file_input (models.documents blames it)
+    SEPARATE = "separate"  # the request modal's "a separate request for each reference"
+    NEW_VERSION_OF = "new_version_of"  # the Upload modal's choice of one of the side's documents
+    DOCUMENTS = "documents"  # the Fulfill modal's documents already uploaded
     # Messages.
     CARD_ACTIONS = "card_actions"
+    REQUEST_ACTIONS = "request_actions"  # a request card's buttons
+    # The statement schedule modal (the fields models.flows.accounts names in its errors).
+    DAY_RULE = "day_rule"
+    DAY = "day"
+    TIME = "time"
+    TIMEZONE = "timezone"
+    COUNTRY = "country"
+    REMIND = "remind"
+    CUSTOMER_NUMBER = "customer_number"
+    REMIND_DAYS_BEFORE = "remind_days_before"
+    ESCALATE_AFTER_DAYS = "escalate_after_days"
+    NUDGE_AFTER_DAYS = "nudge_after_days"
 
 
 class CallbackId(enum.StrEnum):
@@ -70,3 +95,9 @@ class CallbackId(enum.StrEnum):
     SKIP = "skip"
     ADD_PEOPLE = "add_people"
     REOPEN = "reopen"
+    UPLOAD = "upload"
+    REQUEST_DOCUMENT = "request_document"
+    FULFILL_REQUEST = "fulfill_request"
+    ACCEPT_REQUEST = "accept_request"
+    REOPEN_REQUEST = "reopen_request"
+    DECLINE_REQUEST = "decline_request"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CollaborationRef", "StartRef"]
+__all__ = ["CollaborationRef", "RequestRef", "StartRef"]
 
 _CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{2,31}")
 _MAX_CHARS = 2000  # a button value's limit (private_metadata allows 3000); ours are far smaller
@@ -50,6 +50,37 @@ class CollaborationRef:
         """The reference in `raw`; ValueError saying what is wrong otherwise."""
         data = _load(raw, allowed={"c", "t", "ch"}, required={"c"})
         return cls(collaboration_id=data["c"], turn=data.get("t"), channel_id=data.get("ch"))
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    """Which document request a button or modal acts on, and the collaboration it belongs to.
+
+    The collaboration rides along so a handler can check the pair: a request id from one collaboration
+    with another's id is a forged or stale payload. `channel_id` is where a modal was opened from.
+    """
+
+    request_id: int
+    collaboration_id: int
+    channel_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _positive(self.request_id, "r")
+        _positive(self.collaboration_id, "c")
+        if self.channel_id is not None:
+            _channel(self.channel_id, "ch")
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {"r": self.request_id, "c": self.collaboration_id}
+        if self.channel_id is not None:
+            data["ch"] = self.channel_id
+        return _dump(data)
+
+    @classmethod
+    def parse(cls, raw: str | None) -> RequestRef:
+        """The reference in `raw`; ValueError saying what is wrong otherwise."""
+        data = _load(raw, allowed={"r", "c", "ch"}, required={"r", "c"})
+        return cls(request_id=data["r"], collaboration_id=data["c"], channel_id=data.get("ch"))
 
 
 @dataclass(frozen=True)

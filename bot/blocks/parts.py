@@ -6,6 +6,9 @@ pieces are re-sent on every card refresh, and a mention in them would ping peopl
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.format import (
@@ -21,19 +24,34 @@ from bot.blocks.format import (
 )
 from bot.blocks.text import escape
 from models.collaborations import CollaborationStatus, InviteStatus, TurnEnd
+from models.flows.documents import DocumentView, VersionView
+from models.flows.requests import RequestSummary, RequestView
 from models.flows.views import CollaborationView, PersonView, TurnView
+from models.requests import FINAL, RequestStatus
 from models.sides import Role, Side
 
 __all__ = [
+    "CARD_DOCUMENTS_MAX",
+    "CARD_REQUESTS_MAX",
     "NAME_MAX",
+    "disputed_text",
+    "document_name",
     "facts_block",
     "last_update_blocks",
+    "latest_documents_blocks",
+    "money",
+    "open_requests_blocks",
     "org",
+    "packed_sections",
     "participant",
     "participants_block",
+    "references_text",
+    "request_line",
+    "request_title",
     "state_block",
     "turn_ended",
     "turn_label",
+    "version_label",
     "who_ended",
 ]
 
@@ -150,3 +168,141 @@ def participant(view: CollaborationView, user_id: str) -> PersonView | None:
             if person.user_id == user_id:
                 return person
     return None
+
+
+# --- Requests and documents on the card (and in `/turn status`) -----------------------------------
+
+CARD_REQUESTS_MAX = 10  # requests listed on the card; each has its own card in the channel too
+CARD_DOCUMENTS_MAX = 5  # latest documents on the card; `/turn docs` lists them all
+_LINE_REFERENCES_MAX = 160  # a line's references; the request's own card lists them all
+_DOCUMENT_NAME_MAX = 120
+_UNRESOLVED_OPEN = (RequestStatus.OPEN, RequestStatus.REOPENED)
+
+
+def money(amount: Decimal, currency: str | None) -> str:
+    """ "USD 1,234.50" (escaped: the currency is a stored string like any other)."""
+    code = escape((currency or "").strip()[:8])  # a 3-letter code; a stored oddity is cut, never trusted
+    return f"{code} {amount:,.2f}" if code else f"{amount:,.2f}"
+
+
+def disputed_text(disputed: Mapping[str, Decimal]) -> str:
+    """ "USD 1,234.50 · EUR 80.00": the amounts in dispute per currency, in the order given."""
+    return " · ".join(money(amount, currency) for currency, amount in disputed.items())
+
+
+def request_title(request: RequestView) -> str:
+    """ "#3 · Proof of delivery (POD)" (escaped)."""
+    return f"{clipped_escape(request.label, 40)} · {request.category.label}"
+
+
+def references_text(references: Sequence[str], limit: int) -> str:
+    """ "INV-1, INV-2 and 3 more", escaped, at most about `limit` characters."""
+    shown: list[str] = []
+    for i, ref in enumerate(references):
+        piece = escape(ref)
+        rest = len(references) - i - 1
+        tail = len(f" and {rest} more") if rest else 0
+        if shown and len(", ".join([*shown, piece])) + tail > limit:
+            break
+        shown.append(piece if len(piece) <= limit else clipped_escape(ref, limit))
+    more = len(references) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
+def request_line(
+    request: RequestView, *, status: RequestStatus | None = None, to_be_sent: bool = False, due: bool = True
+) -> str:
+    """One line for a list: "*#3* Proof of delivery (POD) · INV-1 · USD 120.00 · _open_ · due Fri 4 Dec 2026".
+
+    `status` is the one to show (the card shows the published one); `to_be_sent` marks the viewer's
+    own unsent filing or action; `due=False` leaves the due date to the caller.
+    """
+    shown = request.status if status is None else status
+    parts = [f"*{clipped_escape(request.label, 40)}* {request.category.label}"]
+    if request.references:
+        parts.append(references_text(request.references, _LINE_REFERENCES_MAX))
+    if request.amount is not None:
+        parts.append(money(request.amount, request.currency))
+    word = f"_{shown.value}_"
+    if to_be_sent:
+        word = "_new, to be sent_" if request.draft else f"_{shown.value}, to be sent_"
+    parts.append(word)
+    if due and request.due_date is not None and shown in _UNRESOLVED_OPEN:
+        parts.append(f"due {day_label(request.due_date)}")
+    return " · ".join(parts)
+
+
+def packed_sections(lines: Sequence[str], *, limit: int = SECTION_MAX) -> list[SectionBlock]:
+    """`lines` joined into as few sections as fit, each under `limit` characters (a line is never split)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks]
+
+
+def open_requests_blocks(requests: Sequence[RequestView], summary: RequestSummary | None) -> list[Block]:
+    """The unresolved published requests (at most CARD_REQUESTS_MAX), the open count and the sums in dispute.
+
+    Only published state is shown, whatever view of the requests is given: a filing not sent yet is
+    left out, and each request shows its published status (a side's unsent action does not show).
+    """
+    listed = [
+        (r, r.published_status)
+        for r in requests
+        if r.published_status is not None and not r.draft and r.published_status not in FINAL
+    ]
+    count = summary.open if summary is not None else len(listed)
+    if not count and not listed:
+        return []
+    head = f"*Open requests* · {count}"
+    if summary is not None and summary.disputed:
+        head += f" · in dispute: {disputed_text(summary.disputed)}"
+    lines = [head]
+    lines += [f"• {request_line(r, status=status)}" for r, status in listed[:CARD_REQUESTS_MAX]]
+    if len(listed) > CARD_REQUESTS_MAX:
+        more = len(listed) - CARD_REQUESTS_MAX
+        lines.append(f"…and {more} more: each request has its own card in the channel.")
+    return list(packed_sections(lines))
+
+
+def version_label(version: VersionView) -> str:
+    """ "version 2", or "to be sent" for a draft (numbered when the turn is passed)."""
+    return "to be sent" if version.number is None or version.draft else f"version {version.number}"
+
+
+def document_name(name: str) -> str:
+    """A document's name, escaped and kept to a line."""
+    return clipped_escape(name, _DOCUMENT_NAME_MAX)
+
+
+def _side_name(view: CollaborationView, side: Side | None) -> str:
+    return org(view.org_name(side)) if side is not None else "someone outside both sides"
+
+
+def latest_documents_blocks(view: CollaborationView, documents: Sequence[DocumentView]) -> list[Block]:
+    """The latest published documents (at most CARD_DOCUMENTS_MAX): name, version and whose it is."""
+    latest: list[tuple[DocumentView, VersionView]] = []
+    for d in documents:
+        published = [v for v in d.versions if v.published]
+        if published:
+            latest.append((d, published[-1]))
+    if not latest:
+        return []
+    latest.sort(key=lambda pair: pair[1].uploaded_at, reverse=True)
+    lines = [f"*Latest documents* · {len(latest)}"]
+    for d, v in latest[:CARD_DOCUMENTS_MAX]:
+        line = f"• {document_name(d.name)} · {version_label(v)} · {_side_name(view, d.side)}"
+        if not v.stored:
+            line += " · _not stored_"
+        lines.append(line)
+    if len(latest) > CARD_DOCUMENTS_MAX:
+        lines.append(f"…and {len(latest) - CARD_DOCUMENTS_MAX} more.")
+    return list(packed_sections(lines))

@@ -7,6 +7,8 @@ is escaped, so a `<!channel>` or `<@U…>` in it is shown as typed and pings no 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.card import card_buttons, card_content, card_text
@@ -25,19 +27,25 @@ from bot.blocks.parts import (
     facts_block,
     last_update_blocks,
     org,
+    packed_sections,
     participant,
     state_block,
     turn_label,
     who_ended,
 )
 from models.collaborations import CollaborationStatus, TurnEnd
+from models.flows.documents import DocumentView
+from models.flows.requests import RequestSummary, RequestView
 from models.flows.views import CollaborationView, TurnView
 
-__all__ = ["read_in", "status", "turn_update"]
+__all__ = ["draft_confirmation", "read_in", "status", "turn_update"]
 
 SUMMARY_LINES_MAX = 100  # more changes than this in one turn are counted, not listed
 _SUMMARY_LINE_MAX = 300
 _PREVIEW_MAX = 150  # the start of the message in the notification text
+DRAFT_LINES_MAX = 30  # drafts listed in `/turn status` and a confirmation; more are counted
+_DRAFT_LINE_MAX = 300
+MESSAGE_BLOCKS_MAX = 50
 
 
 def turn_update(view: CollaborationView, turn: TurnView) -> tuple[str, list[Block]]:
@@ -144,14 +152,26 @@ def read_in(view: CollaborationView, user_id: str) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def status(view: CollaborationView) -> tuple[str, list[Block]]:
-    """The `/turn status` answer: the card, plus the viewer's side's unsent drafts when `view` has them.
+def status(
+    view: CollaborationView,
+    *,
+    requests: Sequence[RequestView] = (),
+    summary: RequestSummary | None = None,
+    documents: Sequence[DocumentView] = (),
+    drafts_lines: Sequence[str] = (),
+) -> tuple[str, list[Block]]:
+    """The `/turn status` answer: the card (open requests, latest documents), plus the viewer's side's drafts.
 
-    Only the viewer sees this (ephemeral), so their own side's draft count may be shown; the shared card
-    never shows it.
+    Only the viewer sees this (ephemeral), so their own side's drafts may be shown: `drafts_lines`
+    lists them ("Upload Statement.pdf"), else `view.drafts` counts them. The card part shows published
+    state only, as the card does.
     """
-    blocks = card_content(view)
-    if view.drafts is not None:
+    blocks = card_content(view, requests=requests, summary=summary, documents=documents)
+    if drafts_lines:
+        lines = ["*To be sent with your next update* (only your side sees these until you pass the turn)"]
+        lines += _draft_lines(drafts_lines)
+        blocks += packed_sections(lines)
+    elif view.drafts is not None:
         if view.drafts:
             drafts = (
                 f":pencil: Your side has {plural(view.drafts, 'draft')} to be sent with the next update "
@@ -161,6 +181,20 @@ def status(view: CollaborationView) -> tuple[str, list[Block]]:
             drafts = "Nothing of your side's is waiting to be sent."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=drafts)]))
     buttons = card_buttons(view)
+    blocks = blocks[: MESSAGE_BLOCKS_MAX - 1]  # room for the buttons
     if buttons:
         blocks.append(ActionsBlock(block_id=BlockId.CARD_ACTIONS, elements=buttons))
     return card_text(view), blocks
+
+
+def _draft_lines(lines: Sequence[str]) -> list[str]:
+    listed = [f"• {clipped_escape(line, _DRAFT_LINE_MAX)}" for line in lines[:DRAFT_LINES_MAX]]
+    if len(lines) > DRAFT_LINES_MAX:
+        listed.append(f"…and {plural(len(lines) - DRAFT_LINES_MAX, 'more')}")
+    return listed
+
+
+def draft_confirmation(lines: Sequence[str], *, other_org: str) -> str:
+    """The ephemeral answer to a draft action: what was staged, and that only the actor's side sees it."""
+    head = f"Staged for your next update (only your side sees it until you pass the turn to {org(other_org)}):"
+    return "\n".join([head, *_draft_lines(lines)])

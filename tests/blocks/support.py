@@ -6,7 +6,8 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -14,7 +15,11 @@ from slack_sdk.models.views import View
 
 from bot.blocks.ids import ActionId, BlockId
 from models.collaborations import CollaborationStatus, InviteStatus, TurnEnd
+from models.documents import DocumentSource, VersionStatus
+from models.flows.documents import DocumentView, VersionView
+from models.flows.requests import FulfilmentView, RequestView
 from models.flows.views import CollaborationView, HomeItem, PersonView, TurnView
+from models.requests import FulfilVia, RequestCategory, RequestStatus
 from models.sides import Role, Side
 
 HOSTILE = "Hi <!channel> & <@U0SPOOF> see <https://evil.example|your bank>"
@@ -110,6 +115,119 @@ def home_item(i: int, *, role: Role = Role.LEADER, holder: str = "Acme", title: 
         turn_started_at=T0,
         role=role,
     )
+
+
+def request(number: int = 3, **changes: Any) -> RequestView:
+    """A published request of collaboration 7, filed by the retailer to Acme: open, with one invoice."""
+    base = RequestView(
+        id=100 + number,
+        collaboration_id=7,
+        number=number,
+        label=f"#{number}",
+        category=RequestCategory.PROOF_OF_DELIVERY,
+        references=("INV-10442",),
+        amount=Decimal("1234.50"),
+        currency="USD",
+        details="The store says 2 cases were short.",
+        due_date=date(2026, 12, 10),
+        requester_side=Side.GUEST,
+        addressed_side=Side.HOST,
+        status=RequestStatus.OPEN,
+        published_status=RequestStatus.OPEN,
+        draft=False,
+        pending=(),
+        outcome=None,
+        reason=None,
+        fulfilments=(),
+        card_ts="1700000000.000200",
+        filed_by=PAT.user_id,
+        filed_at=T0,
+        updated_at=T0,
+    )
+    if "status" in changes and "published_status" not in changes and not changes.get("draft"):
+        changes["published_status"] = changes["status"]
+    return dataclasses.replace(base, **changes)
+
+
+def fulfilment(*names: str, note: str = "", draft: bool = False, side: Side = Side.HOST) -> FulfilmentView:
+    return FulfilmentView(
+        version_ids=tuple(range(1, len(names) + 1)),
+        names=names,
+        note=note,
+        by=JO.user_id,
+        side=side,
+        at=T0 + timedelta(days=1),
+        via=FulfilVia.BATON,
+        draft=draft,
+    )
+
+
+def version(
+    number: int | None = 1,
+    *,
+    document_id: int = 1,
+    name: str = "Statement-2026-11.pdf",
+    side: Side | None = Side.HOST,
+    size: int = 1_234_567,
+    published: bool = True,
+    at: datetime = T0,
+    stored: bool = True,
+    vid: int | None = None,
+) -> VersionView:
+    return VersionView(
+        id=vid if vid is not None else document_id * 100 + (number or 99),
+        document_id=document_id,
+        number=number if published else None,
+        name=name,
+        original_name=name,
+        size=size,
+        file_type=name.rsplit(".", 1)[-1],
+        sha256="ab" * 32 if stored else None,
+        status=VersionStatus.STORED if stored else VersionStatus.NOT_STORED,
+        reason=None if stored else "It is 31 MB; Baton stores files up to 25 MB.",
+        uploaded_by=ALEX.user_id,
+        side=side,
+        uploaded_at=at,
+        turn_number=1,
+        source=DocumentSource.UPLOAD,
+        slack_file_id=None,
+        thread_ts=None,
+        published=published,
+        published_turn=1 if published else None,
+    )
+
+
+def document(
+    document_id: int = 1,
+    *,
+    name: str = "Statement-2026-11.pdf",
+    side: Side | None = Side.HOST,
+    versions: Sequence[VersionView] | None = None,
+) -> DocumentView:
+    return DocumentView(
+        id=document_id,
+        collaboration_id=7,
+        name=name,
+        side=side,
+        created_by=ALEX.user_id,
+        created_at=T0,
+        versions=tuple(versions) if versions is not None else (version(document_id=document_id, name=name, side=side),),
+    )
+
+
+def slack_file(file_id: str = "F0STATEMENT", name: str = "Statement.pdf", size: int = 52_000) -> dict[str, Any]:
+    """A file object as a file_input's submission carries it."""
+    return {
+        "id": file_id,
+        "name": name,
+        "title": name,
+        "mimetype": "application/pdf",
+        "filetype": name.rsplit(".", 1)[-1],
+        "size": size,
+        "url_private_download": f"https://files.slack.com/files-pri/T0-{file_id}/download/{name}",
+        "user": PAT.user_id,
+        "user_team": "T0RETAIL",
+    }
 
 
 # --- What Slack would accept ---------------------------------------------------------------------
@@ -228,6 +346,9 @@ _EMPTY: dict[str, tuple[str, Any]] = {
     "datepicker": ("selected_date", None),
     "users_select": ("selected_user", None),
     "multi_users_select": ("selected_users", []),
+    "multi_static_select": ("selected_options", []),
+    "number_input": ("value", None),
+    "file_input": ("files", []),
 }
 _INITIAL = {
     "plain_text_input": "initial_value",
@@ -238,13 +359,17 @@ _INITIAL = {
     "datepicker": "initial_date",
     "users_select": "initial_user",
     "multi_users_select": "initial_users",
+    "multi_static_select": "initial_options",
+    "number_input": "initial_value",
+    "file_input": "initial_files",  # there are none: a file input starts empty
 }
 
 
 def submit(view: View, **entered: Any) -> dict[str, Any]:
     """The `view` payload of a submission: initial values, overridden by `entered` per block id.
 
-    Options are given by value ("2026-11", "new_channel"), texts as strings, people as user ids.
+    Options are given by value ("2026-11", "new_channel"), texts and numbers as strings, people as user
+    ids, files as the file objects Slack sends (see `slack_file`).
     """
     data = view.to_dict()
     values: dict[str, dict[str, dict[str, Any]]] = {}
@@ -259,7 +384,7 @@ def submit(view: View, **entered: Any) -> dict[str, Any]:
             given = entered[block["block_id"]]
             if kind in ("static_select", "radio_buttons"):
                 value = None if given is None else _option(element, given)
-            elif kind == "checkboxes":
+            elif kind in ("checkboxes", "multi_static_select"):
                 value = [_option(element, g) for g in given]
             else:
                 value = given

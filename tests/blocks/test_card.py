@@ -60,22 +60,30 @@ def test_card_mentions_no_one_and_links_nothing() -> None:
 
 def test_active_card_offers_the_turn_buttons_to_everyone() -> None:
     _, blocks = render()
-    assert labels(blocks) == ["Pass turn", "Skip turn", "Add people", "Sign off"]
+    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "Sign off"]
     actions = [b for b in blocks if b["type"] == "actions"]
     assert len(actions) == 1 and actions[0]["block_id"] == BlockId.CARD_ACTIONS
     by_id = {b["action_id"]: b for b in buttons(blocks)}
-    assert set(by_id) == {ActionId.PASS_TURN, ActionId.SKIP_TURN, ActionId.ADD_PEOPLE, ActionId.SIGN_OFF}
+    assert set(by_id) == {
+        ActionId.PASS_TURN,
+        ActionId.SKIP_TURN,
+        ActionId.REQUEST_DOCUMENT,
+        ActionId.UPLOAD,
+        ActionId.ADD_PEOPLE,
+        ActionId.SIGN_OFF,
+    }
     # Turn-ending buttons carry the turn the card showed; a stale card's click is then refused.
     for action in (ActionId.PASS_TURN, ActionId.SKIP_TURN, ActionId.SIGN_OFF):
         assert CollaborationRef.parse(by_id[action]["value"]) == CollaborationRef(7, turn=2)
-    assert CollaborationRef.parse(by_id[ActionId.ADD_PEOPLE]["value"]) == CollaborationRef(7)
+    for action in (ActionId.ADD_PEOPLE, ActionId.REQUEST_DOCUMENT, ActionId.UPLOAD):
+        assert CollaborationRef.parse(by_id[action]["value"]) == CollaborationRef(7)
     assert "confirm" in by_id[ActionId.SIGN_OFF]
     assert by_id[ActionId.PASS_TURN]["style"] == "primary"
 
 
 def test_the_holding_side_that_signed_off_already_gets_no_sign_off_button() -> None:
     _, blocks = render(signed_off={Side.GUEST: PAT})
-    assert labels(blocks) == ["Pass turn", "Skip turn", "Add people"]
+    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people"]
     assert "Retail Co signed off (Pat Lee)" in shown(blocks)
 
 
