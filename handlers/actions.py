@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.blocks.ids import ActionId
+from bot.blocks.ids import ActionId, CallbackId
 from bot.blocks.metadata import CollaborationRef
 from bot.deps import Deps
 from handlers import openers
@@ -116,6 +116,24 @@ CLICKS = {
 }
 
 
+async def start_shortcut(ack: AsyncAck, body: dict[str, Any], deps: Deps) -> None:
+    """The global shortcut "Start a collaboration": the start modal with a channel picker."""
+    await ack()
+    actor = actor_from_body(body)
+    try:
+        reply = await openers.open_start(deps, actor, None, body["trigger_id"])
+    except Exception as e:
+        reply = Reply(explain(e, where="start shortcut"))
+    if reply.text:
+        after_ack(
+            deps,
+            tell(deps, None, actor.user_id, reply.text),
+            name="answer shortcut",
+            channel_id=None,
+            user_id=actor.user_id,
+        )
+
+
 async def link_opened(ack: AsyncAck) -> None:
     """A link button (Open channel): Slack opens the link and still tells the app; nothing to do."""
     await ack()
@@ -125,3 +143,4 @@ def register(app: AsyncApp) -> None:
     for action_id in CLICKS:
         app.action(action_id.value)(_button(action_id))
     app.action(ActionId.OPEN_CHANNEL.value)(link_opened)
+    app.shortcut(CallbackId.START_SHORTCUT.value)(start_shortcut)

@@ -52,8 +52,9 @@ async def start_refusal(deps: Deps, actor: Actor, channel_id: str) -> BatonError
     return None
 
 
-async def open_start(deps: Deps, actor: Actor, channel_id: str, trigger_id: str) -> Reply:
-    if (refusal := await start_refusal(deps, actor, channel_id)) is not None:
+async def open_start(deps: Deps, actor: Actor, channel_id: str | None, trigger_id: str) -> Reply:
+    """The start modal for `channel_id`, or (from the global shortcut, `channel_id` None) with a channel picker."""
+    if channel_id is not None and (refusal := await start_refusal(deps, actor, channel_id)) is not None:
         return Reply(refusal.message)
     async with deps.sessions() as session:
         account = await session.scalar(select(Account).where(Account.channel_id == channel_id))

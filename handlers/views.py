@@ -201,7 +201,7 @@ async def on_start(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], de
         return
     actor = actor_from_body(body)
     new_channel = form.where is modals.Where.NEW_CHANNEL
-    if not new_channel and (refusal := await start_refusal(deps, actor, form.channel_id)) is not None:
+    if not new_channel and form.channel_id and (refusal := await start_refusal(deps, actor, form.channel_id)):
         await _refuse(ack, BlockId.TITLE, refusal.message)
         return
     contact = None
@@ -219,6 +219,7 @@ async def on_start(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], de
 
     async def work() -> None:
         channel_id = await _new_channel(deps, form.title, actor.user_id) if new_channel else form.channel_id
+        assert channel_id is not None  # parse_start gives a channel unless a new one is asked for
         await _ensure_bot_in(deps, channel_id)
         _, host_team = await deps.directory.host()
         me = await deps.directory.person(actor.user_id)

@@ -53,6 +53,7 @@ class BlockId(enum.StrEnum):
     NOTE = "note"
     DUE_DATE = "due_date"
     WHERE = "where"
+    CHANNEL = "channel"  # the global shortcut's start modal: an existing channel, or none for a new one
     CONTACT_USER = "contact"
     CONTACT_EMAIL = "contact_email"  # the start modal's invite, and add-people's invite by email
     MESSAGE = "message"
@@ -91,6 +92,7 @@ class CallbackId(enum.StrEnum):
     """Modals, by what submitting them does."""
 
     START = "start"
+    START_SHORTCUT = "start_collaboration"  # the global shortcut (manifest.yaml) that opens START
     PASS = "pass"
     SKIP = "skip"
     ADD_PEOPLE = "add_people"

@@ -85,21 +85,23 @@ class RequestRef:
 
 @dataclass(frozen=True)
 class StartRef:
-    """The start modal's metadata: the channel it was opened from (no collaboration exists yet)."""
+    """The start modal's metadata: the channel it was opened from (no collaboration exists yet), or None
+    when it was opened from the global shortcut, outside any channel."""
 
-    channel_id: str
+    channel_id: str | None
 
     def __post_init__(self) -> None:
-        _channel(self.channel_id, "ch")
+        if self.channel_id is not None:
+            _channel(self.channel_id, "ch")
 
     def to_json(self) -> str:
-        return _dump({"ch": self.channel_id})
+        return _dump({"ch": self.channel_id} if self.channel_id else {})
 
     @classmethod
     def parse(cls, raw: str | None) -> StartRef:
         """The reference in `raw`; ValueError saying what is wrong otherwise."""
-        data = _load(raw, allowed={"ch"}, required={"ch"})
-        return cls(channel_id=data["ch"])
+        data = _load(raw, allowed={"ch"}, required=set())
+        return cls(channel_id=data.get("ch"))
 
 
 def _dump(data: dict[str, Any]) -> str:

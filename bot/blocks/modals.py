@@ -18,6 +18,8 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
+    ConversationFilter,
+    ConversationSelectElement,
     DatePickerElement,
     EmailInputElement,
     InputBlock,
@@ -116,7 +118,7 @@ class StartDefaults:
 
 @dataclass(frozen=True)
 class StartForm:
-    channel_id: str  # where the modal was opened
+    channel_id: str | None  # the channel it lives in; None for a new one from the global shortcut
     title: str = ""
     account_name: str | None = None  # None when the modal did not ask (the channel has an account)
     period: str | None = None
@@ -141,8 +143,12 @@ def period_options(today: date) -> list[Option]:
     return options
 
 
-def start_modal(channel_id: str, defaults: StartDefaults, *, today: date) -> View:
-    """Start a collaboration: title, retailer (first time only), month, due date, note, where, contact."""
+def start_modal(channel_id: str | None, defaults: StartDefaults, *, today: date) -> View:
+    """Start a collaboration: title, retailer (first time only), month, due date, note, where, contact.
+
+    Without `channel_id` (the global shortcut, opened outside any channel) "where" is a channel picker:
+    an existing channel, or none for a new one.
+    """
     options = period_options(today)
     last_year, last_month = shift_month(today.year, today.month, -1)
     period = defaults.period or f"{last_year:04d}-{last_month:02d}"
@@ -202,15 +208,7 @@ def start_modal(channel_id: str, defaults: StartDefaults, *, today: date) -> Vie
             max_length=NOTE_MAX,
             hint="What this is about and what you expect; shown on the card.",
         ),
-        InputBlock(
-            block_id=BlockId.WHERE,
-            label="Where it lives",
-            element=RadioButtonsElement(
-                action_id=ActionId.INPUT,
-                options=_where_options(channel_id),
-                initial_option=_where_options(channel_id)[0],
-            ),
-        ),
+        _where_block(channel_id),
         InputBlock(
             block_id=BlockId.CONTACT_USER,
             label="Retailer's contact in this channel",
@@ -238,6 +236,30 @@ def start_modal(channel_id: str, defaults: StartDefaults, *, today: date) -> Vie
         close="Cancel",
         private_metadata=StartRef(channel_id).to_json(),
         blocks=blocks,
+    )
+
+
+def _where_block(channel_id: str | None) -> InputBlock:
+    if channel_id is None:
+        return InputBlock(
+            block_id=BlockId.CHANNEL,
+            label="Channel",
+            optional=True,
+            hint="The retailer's shared channel, if there is one. Leave it empty and Baton creates a new channel.",
+            element=ConversationSelectElement(
+                action_id=ActionId.INPUT,
+                placeholder="Choose a channel",
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+            ),
+        )
+    return InputBlock(
+        block_id=BlockId.WHERE,
+        label="Where it lives",
+        element=RadioButtonsElement(
+            action_id=ActionId.INPUT,
+            options=_where_options(channel_id),
+            initial_option=_where_options(channel_id)[0],
+        ),
     )
 
 
@@ -287,7 +309,9 @@ def parse_start(view: Mapping[str, Any], *, today: date) -> StartForm:
     if len(note) > NOTE_MAX:
         errors[BlockId.NOTE] = f"Keep the note under {NOTE_MAX:,} characters."
 
-    where_value = values.option(BlockId.WHERE) or Where.THIS_CHANNEL
+    chosen_channel = values.conversation(BlockId.CHANNEL) if ref.channel_id is None else ref.channel_id
+    default_where = Where.THIS_CHANNEL if chosen_channel else Where.NEW_CHANNEL
+    where_value = values.option(BlockId.WHERE) or default_where
     where = Where.THIS_CHANNEL
     try:
         where = Where(where_value)
@@ -313,7 +337,7 @@ def parse_start(view: Mapping[str, Any], *, today: date) -> StartForm:
             )
 
     return StartForm(
-        channel_id=ref.channel_id,
+        channel_id=chosen_channel,
         title=title,
         account_name=account_name,
         period=period,
@@ -667,6 +691,10 @@ class _Values:
         if not isinstance(selected, Sequence):
             return []
         return [o["value"] for o in selected if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
+
+    def conversation(self, block: BlockId) -> str | None:
+        chosen = self._element(block).get("selected_conversation")
+        return chosen if isinstance(chosen, str) and chosen else None
 
     def user(self, block: BlockId) -> str | None:
         user = self._element(block).get("selected_user")

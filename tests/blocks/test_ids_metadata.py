@@ -67,7 +67,12 @@ def test_bad_refs_are_refused_with_a_clear_error(raw: str | None, says: str) -> 
         CollaborationRef.parse(raw)
 
 
-@pytest.mark.parametrize("raw", ['{"c":1}', '{"ch":"nope"}', "{}", '"C0RETAIL"'])
+def test_a_start_ref_without_channel_is_the_global_shortcut() -> None:
+    assert StartRef.parse("{}").channel_id is None
+    assert StartRef(None).to_json() == "{}"
+
+
+@pytest.mark.parametrize("raw", ['{"c":1}', '{"ch":"nope"}', '"C0RETAIL"'])
 def test_bad_start_refs_are_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="metadata"):
         StartRef.parse(raw)

@@ -120,3 +120,20 @@ async def test_status_is_the_default_subcommand_and_help_lists_the_rest(harness:
     result = await h.alice.slash("/turn", "help", channel=h.channel)
     for sub in ("status", "new", "pass", "skip", "add", "remove", "done", "reopen", "help"):
         assert f"/turn {sub}" in (result.text or "")
+
+
+async def test_the_global_shortcut_starts_a_collaboration_in_a_chosen_channel(harness: Harness) -> None:
+    h = harness
+    await h.alice.shortcut("start_collaboration")
+    await h.emu.wait_for(lambda: h.alice.modal)
+    await h.alice.fill(
+        {
+            "Title": helpers.TITLE,
+            "Retailer": "Retail Co",
+            "Channel": h.channel,
+            "Retailer's contact in this channel": h.bob,
+        }
+    )
+    assert await h.alice.submit() is None
+    await h.settle()
+    assert helpers.TITLE in helpers.card(h).content
