@@ -1,4 +1,4 @@
-"""DESIGN §1 steps 1–4 through Slack: the statement as a draft, requests filed by the retailer with buttons,
+"""DESIGN §1 steps 1 to 4 through Slack: the statement as a draft, requests filed by the retailer with buttons,
 fulfilment on the card and in a thread, a second version, accept and reopen — each invisible to the other
 side until its pass."""
 
@@ -165,7 +165,8 @@ async def test_wrong_side_request_actions_are_refused(harness: Harness) -> None:
     # The addressed side may not accept a request it was asked for.
     await alice.click("Cancel", message=card)
     await h.settle()
-    assert "can't" in alice.ephemerals(h.channel)[-1].content.lower() or "only" in alice.ephemerals(h.channel)[-1].content.lower()
+    told = alice.ephemerals(h.channel)[-1].content.lower()
+    assert "can't" in told or "only" in told
     async with h.baton.deps.sessions() as session:
         (request,) = (await session.scalars(select(DocumentRequest))).all()
     assert request.status is RequestStatus.OPEN
