@@ -71,12 +71,22 @@ async def record_message(
     c = await _recording(session, channel_id)
     if c is None:
         return None
-    data: dict[str, Any] = {"user": user_id, "text": text, "ts": ts, "thread_ts": thread_ts if thread_ts != ts else None}
+    data: dict[str, Any] = {
+        "user": user_id,
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread_ts if thread_ts != ts else None,
+    }
     if files:
         data["files"] = [{"id": f.get("id"), "name": f.get("name")} for f in files]
     return await append_event(
-        session, c.id, MessageKind.POSTED, actor=user_id, side=await _side_of(session, c, user_id, team_key),
-        data=data, at=now,
+        session,
+        c.id,
+        MessageKind.POSTED,
+        actor=user_id,
+        side=await _side_of(session, c, user_id, team_key),
+        data=data,
+        at=now,
     )
 
 
@@ -107,8 +117,13 @@ async def record_edit(
     if c is None:
         return None
     return await append_event(
-        session, c.id, MessageKind.EDITED, actor=user_id, side=await _side_of(session, c, user_id, team_key),
-        data={"ts": ts, "text": text, "previous_text": previous_text}, at=now,
+        session,
+        c.id,
+        MessageKind.EDITED,
+        actor=user_id,
+        side=await _side_of(session, c, user_id, team_key),
+        data={"ts": ts, "text": text, "previous_text": previous_text},
+        at=now,
     )
 
 
@@ -139,7 +154,12 @@ async def record_gap(session: AsyncSession, *, since: datetime, until: datetime,
         latest_per_channel[c.channel_id] = c
     for c in latest_per_channel.values():
         await append_event(
-            session, c.id, MessageKind.GAP, actor=None, side=None,
-            data={"from": since.isoformat(), "to": until.isoformat()}, at=now,
+            session,
+            c.id,
+            MessageKind.GAP,
+            actor=None,
+            side=None,
+            data={"from": since.isoformat(), "to": until.isoformat()},
+            at=now,
         )
     return len(latest_per_channel)
