@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.logs import configure_logging
@@ -87,7 +88,92 @@ async def _run(command: Command, args: argparse.Namespace, settings: Settings) -
             await engine.dispose()
         print(f"database is at revision {revision}")
         return 0
+    if command is Command.ARCHIVE:
+        return await _archive(args, settings)
+    if command is Command.VERIFY:
+        return _verify(args)
     return _fail(f"`baton {command}` is not available in this version yet", code=1)
+
+
+async def _archive(args: argparse.Namespace, settings: Settings) -> int:
+    """`baton archive ID -o FILE.zip`: read the record (never migrate, never write the database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.archive import build_archive
+    from bot.blobs import LocalBlobStore
+    from bot.db import create_engine, session_factory
+    from bot.filecheck import human_size
+    from models.base import utcnow
+    from models.errors import NotFound
+
+    output = Path(args.output)
+    refusal = _archive_refusal(output, settings)
+    if refusal:
+        return _fail(refusal, code=1)
+    engine = create_engine(settings.database_url)
+    try:
+        result = await build_archive(
+            session_factory(engine),
+            LocalBlobStore(settings.BATON_DATA_DIR / "blobs"),
+            args.collaboration_id,
+            output,
+            now=utcnow(),
+        )
+    except NotFound:
+        return _fail(f"collaboration {args.collaboration_id} does not exist", code=1)
+    except SQLAlchemyError as e:
+        return _fail(f"cannot read the database: {str(e).splitlines()[0]}", code=1)
+    except OSError as e:
+        return _fail(f"cannot write {output}: {e}", code=1)
+    finally:
+        await engine.dispose()
+    c = result.counts
+    print(f"Wrote {output} ({human_size(result.size_bytes)})")
+    counted = [
+        (c.messages, "message"),
+        (c.turns, "turn"),
+        (c.requests, "request"),
+        (c.document_versions, "document version"),
+        (c.events, "event"),
+    ]
+    print("  " + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counted))
+    print(f"Head hash: {result.head_hash}")
+    for warning in result.warnings:
+        print(f"baton: warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _archive_refusal(output: Path, settings: Settings) -> str | None:
+    """Why `baton archive` cannot start: no folder for the file, or no SQLite database to read (which
+    opening it would otherwise create, empty)."""
+    from sqlalchemy.engine import make_url
+
+    if not output.parent.is_dir():
+        return f"no folder {output.parent} to write {output.name} in"
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        return f"no database at {url.database}: set DATABASE_URL or BATON_DATA_DIR"
+    return None
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """`baton verify FILE.zip [--head HASH]`: 0 when everything matches, 1 when not, 2 when unreadable."""
+    from bot.archive import ArchiveUnreadable, verify_archive
+
+    try:
+        report = verify_archive(Path(args.file), expected_head=args.head)
+    except ArchiveUnreadable as e:
+        return _fail(str(e))
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    print(f"Head hash: {report.head_hash or 'unknown'}")
+    if report.ok:
+        checked = " and matches the one given" if args.head else ""
+        print(f"OK: every file matches the manifest, the event chain verifies{checked}.")
+        return 0
+    count = len(report.problems)
+    print(f"FAILED: {count} problem{'s' if count != 1 else ''}.")
+    return 1
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ class Settings(BaseSettings):
                     "SLACK_SIGNING_SECRET is not set: `baton serve` in HTTP mode needs it "
                     "(or set SLACK_APP_TOKEN for Socket Mode)"
                 )
-        elif command in (Command.REMIND, Command.ARCHIVE) and self.SLACK_BOT_TOKEN is None:
+        elif command is Command.REMIND and self.SLACK_BOT_TOKEN is None:
             raise SettingsError(f"SLACK_BOT_TOKEN is not set: `baton {command}` posts to Slack")
         if self.MS_CLIENT_CERT_PATH is not None and not self.MS_CLIENT_CERT_PATH.is_file():
             raise SettingsError(f"MS_CLIENT_CERT_PATH: no file at {self.MS_CLIENT_CERT_PATH}")
