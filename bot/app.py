@@ -82,7 +82,7 @@ def build_baton(
 
     outbox = OutboxWorker(
         sessions=sessions,
-        deliverers=build_deliverers(slack, sessions, blobs),
+        deliverers=build_deliverers(slack, sessions, blobs, settings.BATON_DATA_DIR / "archives"),
         metrics=metrics,
         policy=outbox_policy or RetryPolicy(),
         poll_interval=outbox_poll_interval,

@@ -7,6 +7,7 @@ shows the same thing, and a card refreshed after three changes shows all three.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,9 +21,12 @@ from bot.blocks import requests as request_blocks
 from bot.blocks import updates as update_blocks
 from bot.blocks.notices import delivery_problem_text, invite_failed_text
 from bot.db import Sessions
-from bot.outbox import Deliverer
+from bot.archive import archive_file_name, build_archive
+from bot.blocks.archive import archive_comment
+from bot.outbox import Deliverer, DeliveryFailed
 from bot.slack_client import BatonWebClient
 from bot.slack_files import upload_stream
+from models.base import utcnow
 from models.outbox import OutboxEntry, OutboxKind
 from models.sides import Side
 from models.use_cases import (
@@ -60,7 +64,9 @@ INVITE_REFUSALS = frozenset(
 )
 
 
-def build_deliverers(slack: BatonWebClient, sessions: Sessions, blobs: BlobStore) -> Mapping[str, Deliverer]:
+def build_deliverers(
+    slack: BatonWebClient, sessions: Sessions, blobs: BlobStore, archives_dir: Path
+) -> Mapping[str, Deliverer]:
     """The deliverer for every outbox kind."""
 
     async def send_dm(user: str, text: str, blocks: Any = None) -> dict[str, Any]:
@@ -235,7 +241,31 @@ def build_deliverers(slack: BatonWebClient, sessions: Sessions, blobs: BlobStore
             shared.append(file_id)
         return {"files": shared}
 
+    async def post_archive(entry: OutboxEntry) -> dict[str, Any]:
+        """Build the archive of the record up to the recorded event and share it in the channel, streamed."""
+        collaboration_id, up_to_seq = entry.payload["collaboration_id"], entry.payload["up_to_seq"]
+        async with sessions() as session:
+            view = await collaboration_view(session, collaboration_id)
+        folder = archives_dir / str(collaboration_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"archive-{up_to_seq}.zip"
+        result = await build_archive(sessions, blobs, collaboration_id, path, up_to_seq=up_to_seq, now=utcnow())
+        if result.head_hash != entry.payload["head_hash"]:
+            raise DeliveryFailed(
+                f"archive head {result.head_hash} differs from the recorded {entry.payload['head_hash']}", permanent=True
+            )
+        try:
+            file_id = await upload_stream(
+                slack, name=archive_file_name(view.title), size=path.stat().st_size, source=path,
+                channel_id=view.channel_id, title=archive_file_name(view.title),
+                initial_comment=archive_comment(view, result.counts, result.head_hash),
+            )
+        finally:
+            path.unlink(missing_ok=True)  # Slack holds the copy people download; the record stays in the database
+        return {"file_id": file_id, "head_hash": result.head_hash, "size": result.size_bytes}
+
     return {
+        OutboxKind.POST_ARCHIVE: post_archive,
         OutboxKind.REQUEST_CARD: request_card,
         OutboxKind.PUBLISH_FILES: publish_files,
         OutboxKind.POST_MESSAGE: post_message,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, documents, events, views
+from handlers import actions, commands, documents, events, history, views
 
 __all__ = ["register_all"]
 
@@ -14,5 +14,6 @@ def register_all(app: AsyncApp) -> None:
     commands.register(app)
     actions.register(app)
     documents.register(app)
+    history.register(app)
     views.register(app)
     events.register(app)

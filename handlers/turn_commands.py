@@ -236,6 +236,18 @@ async def _docs(deps: Deps, inv: Invocation) -> Reply:
     return await list_documents(deps, inv.actor, inv.channel_id)
 
 
+async def _history(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.history import history_reply
+
+    return await history_reply(deps, inv.actor, inv.channel_id, inv.trigger_id)
+
+
+async def _archive(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.history import archive_reply
+
+    return await archive_reply(deps, inv.actor, inv.channel_id)
+
+
 # In the order `/turn help` lists them; later features add theirs.
 SUBCOMMANDS: dict[str, Subcommand] = {
     "status": Subcommand(SubcommandHelp("status", "whose turn it is and what is open (the default)"), _status),
@@ -252,6 +264,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "remove": Subcommand(SubcommandHelp("remove @user…", "remove people from your side"), _remove),
     "done": Subcommand(SubcommandHelp("done", "sign off for your side: we are satisfied"), _done),
     "reopen": Subcommand(SubcommandHelp("reopen [reason]", "reopen a wrapped-up collaboration"), _reopen),
+    "history": Subcommand(SubcommandHelp("history", "the record: every message, turn, request and document"), _history),
+    "archive": Subcommand(SubcommandHelp("archive", "share the archive (zip) of the record in the channel"), _archive),
     "help": Subcommand(SubcommandHelp("help", "what each command does"), _help),
 }
 DEFAULT_SUBCOMMAND = "status"

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,7 @@ from models.collaborations import Collaboration
 from models.sides import Side
 
 __all__ = [
+    "events_page",
     "GENESIS_HASH",
     "REDACTED",
     "ChainLink",
@@ -276,3 +277,20 @@ async def head_hash(session: AsyncSession, collaboration_id: int) -> str:
         select(Event.hash).where(Event.collaboration_id == collaboration_id).order_by(Event.seq.desc()).limit(1)
     )
     return last or GENESIS_HASH
+
+
+async def events_page(
+    session: AsyncSession, collaboration_id: int, *, offset: int, limit: int
+) -> tuple[Sequence[Event], int]:
+    """One page of the chain, newest first, and how many events there are in all (the History view)."""
+    total = await session.scalar(select(func.count()).select_from(Event).where(Event.collaboration_id == collaboration_id))
+    page = (
+        await session.scalars(
+            select(Event)
+            .where(Event.collaboration_id == collaboration_id)
+            .order_by(Event.seq.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    return page, int(total or 0)

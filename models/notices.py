@@ -19,6 +19,7 @@ __all__ = [
     "invite_guest",
     "invite_to_channel",
     "post_archive",
+    "post_archive_once",
     "read_in",
     "refresh_card",
     "refresh_homes",

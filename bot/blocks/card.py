@@ -105,14 +105,16 @@ def card_buttons(view: CollaborationView) -> list[ButtonElement]:
     Active: Pass turn, Skip turn, Request document, Upload, Add people, and Sign off unless the side
     holding the turn has signed off already (it got the turn back by a pass: only the other side can
     sign off now).
-    Wrapped up: Reopen only (people are managed on an active collaboration). Rolled over: none.
+    Wrapped up: Reopen (people are managed on an active collaboration). Every state: History and
+    Download archive.
     """
     ref = CollaborationRef(view.id)
     at_turn = CollaborationRef(view.id, turn=view.turn_number)
+    record = [_button("History", ActionId.HISTORY, ref), _button("Download archive", ActionId.DOWNLOAD_ARCHIVE, ref)]
     if view.status is CollaborationStatus.WRAPPED_UP:
-        return [_button("Reopen", ActionId.REOPEN, ref)]
+        return [_button("Reopen", ActionId.REOPEN, ref), *record]
     if view.status is not CollaborationStatus.ACTIVE:
-        return []
+        return record
     buttons = [
         # The turn rides along on the turn-ending buttons, so a click on a stale card is refused as
         # "Turn 3 was already passed by …" rather than acting on the next turn.
@@ -124,7 +126,7 @@ def card_buttons(view: CollaborationView) -> list[ButtonElement]:
     ]
     if view.holding_side not in view.signed_off:
         buttons.append(_button("Sign off", ActionId.SIGN_OFF, at_turn, confirm=_SIGN_OFF_CONFIRM))
-    return buttons
+    return [*buttons, *record]
 
 
 _SIGN_OFF_CONFIRM = ConfirmObject(

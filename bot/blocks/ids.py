@@ -21,6 +21,9 @@ class ActionId(enum.StrEnum):
     ADD_PEOPLE = "add_people"
     SIGN_OFF = "sign_off"
     REOPEN = "reopen"
+    HISTORY = "history"
+    HISTORY_PAGE = "history_page"  # Older / Newer inside the History modal
+    DOWNLOAD_ARCHIVE = "download_archive"
     REQUEST_DOCUMENT = "request_document"
     UPLOAD = "upload"
     # A request's own card: the buttons its status allows (models.requests.actions_for).
@@ -92,6 +95,7 @@ class CallbackId(enum.StrEnum):
     """Modals, by what submitting them does."""
 
     START = "start"
+    HISTORY = "history"
     START_SHORTCUT = "start_collaboration"  # the global shortcut (manifest.yaml) that opens START
     PASS = "pass"
     SKIP = "skip"

@@ -106,7 +106,7 @@ async def sign_off(
         )
     turn = await _end_turn(session, situation, actor, TurnEnd.SIGNED_OFF, text, now=now, wrap_up=both)
     if both:
-        await append_event(
+        event = await append_event(
             session,
             c.id,
             EventKind.WRAPPED_UP,
@@ -119,7 +119,7 @@ async def sign_off(
             },
             at=now,
         )
-        # The archive of the wrapped-up record is shared by the archive feature (notices.post_archive).
+        await notices.post_archive(session, c, up_to_seq=event.seq, head_hash=event.hash)
     return c
 
 

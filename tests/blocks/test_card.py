@@ -60,7 +60,7 @@ def test_card_mentions_no_one_and_links_nothing() -> None:
 
 def test_active_card_offers_the_turn_buttons_to_everyone() -> None:
     _, blocks = render()
-    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "Sign off"]
+    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "Sign off", "History", "Download archive"]
     actions = [b for b in blocks if b["type"] == "actions"]
     assert len(actions) == 1 and actions[0]["block_id"] == BlockId.CARD_ACTIONS
     by_id = {b["action_id"]: b for b in buttons(blocks)}
@@ -71,6 +71,8 @@ def test_active_card_offers_the_turn_buttons_to_everyone() -> None:
         ActionId.UPLOAD,
         ActionId.ADD_PEOPLE,
         ActionId.SIGN_OFF,
+        ActionId.HISTORY,
+        ActionId.DOWNLOAD_ARCHIVE,
     }
     # Turn-ending buttons carry the turn the card showed; a stale card's click is then refused.
     for action in (ActionId.PASS_TURN, ActionId.SKIP_TURN, ActionId.SIGN_OFF):
@@ -83,23 +85,23 @@ def test_active_card_offers_the_turn_buttons_to_everyone() -> None:
 
 def test_the_holding_side_that_signed_off_already_gets_no_sign_off_button() -> None:
     _, blocks = render(signed_off={Side.GUEST: PAT})
-    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people"]
+    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "History", "Download archive"]
     assert "Retail Co signed off (Pat Lee)" in shown(blocks)
 
 
 def test_the_other_sides_sign_off_is_shown_and_sign_off_stays() -> None:
     _, blocks = render(signed_off={Side.HOST: ALEX})
-    assert labels(blocks)[-1] == "Sign off"
+    assert labels(blocks)[-3] == "Sign off"
     assert "Acme signed off (Alex Kim)" in shown(blocks)
 
 
-def test_wrapped_up_card_offers_reopen_only() -> None:
+def test_wrapped_up_card_offers_reopen_and_the_record() -> None:
     text, blocks = render(
         status=CollaborationStatus.WRAPPED_UP,
         signed_off={Side.HOST: ALEX, Side.GUEST: PAT},
         last_update=turn(3, Side.GUEST, end=TurnEnd.SIGNED_OFF, by=PAT),
     )
-    assert labels(blocks) == ["Reopen"]
+    assert labels(blocks) == ["Reopen", "History", "Download archive"]
     assert CollaborationRef.parse(buttons(blocks)[0]["value"]) == CollaborationRef(7)
     seen = shown(blocks)
     assert "Wrapped up" in seen and "Turn 2 ·" not in seen
@@ -107,10 +109,9 @@ def test_wrapped_up_card_offers_reopen_only() -> None:
     assert text.endswith("Wrapped up")
 
 
-def test_rolled_over_card_has_no_buttons_and_says_where_the_work_went() -> None:
+def test_rolled_over_card_keeps_only_the_record_and_says_where_the_work_went() -> None:
     text, blocks = render(status=CollaborationStatus.ROLLED_OVER, rolled_into_id=8)
-    assert labels(blocks) == []
-    assert not [b for b in blocks if b["type"] == "actions"]
+    assert labels(blocks) == ["History", "Download archive"]
     assert "Rolled over" in shown(blocks) and "next period" in shown(blocks)
     assert text.endswith("Rolled over")
 

@@ -90,7 +90,7 @@ def test_forty_requests_on_the_card_are_cut_at_ten_within_the_block_budget() -> 
     assert seen.count("• *#") == 10
     assert "…and 30 more: each request has its own card in the channel." in seen
     assert seen.count("• &lt;") == 5 and "…and 24 more." in seen
-    assert labels(dicts)[-1] == "Sign off"
+    assert labels(dicts)[-3] == "Sign off"
     assert_only_tokens(dicts)
 
 
@@ -140,9 +140,9 @@ def test_hostile_request_and_document_text_on_the_card_is_escaped() -> None:
 
 def test_the_request_and_upload_buttons_are_only_on_an_active_card() -> None:
     _, blocks = card(collab(status=CollaborationStatus.WRAPPED_UP), requests=[request()])
-    assert labels(message_dicts(blocks)) == ["Reopen"]
+    assert labels(message_dicts(blocks)) == ["Reopen", "History", "Download archive"]
     _, blocks = card(collab(status=CollaborationStatus.ROLLED_OVER), requests=[request()])
-    assert labels(message_dicts(blocks)) == []
+    assert labels(message_dicts(blocks)) == ["History", "Download archive"]
 
 
 # --- `/turn status` and confirmations -------------------------------------------------------------

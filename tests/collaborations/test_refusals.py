@@ -127,7 +127,7 @@ async def test_reopen_is_refused_while_a_later_collaboration_is_active(harness: 
     await h.bob.click("Sign off", message=helpers.card(h))
     await h.settle()
     wrapped = helpers.card(h)
-    assert wrapped.buttons == ["Reopen"]
+    assert wrapped.buttons == ["Reopen", "History", "Download archive"]
     # December's collaboration opens in the same channel.
     await h.alice.slash("/turn", "new", channel=h.channel)
     await h.emu.wait_for(lambda: h.alice.modal)

@@ -43,7 +43,7 @@ async def test_the_month_from_start_to_wrap_up(harness: Harness) -> None:
     await h.settle()
     card = helpers.card(h)
     assert "wrapped up" in card.content.lower()
-    assert card.buttons == ["Reopen"]
+    assert card.buttons == ["Reopen", "History", "Download archive"]
 
     events = await helpers.chain(h)
     assert verify_chain(events) == []

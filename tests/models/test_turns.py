@@ -136,8 +136,12 @@ async def test_the_month_from_start_to_wrap_up(sessions: Sessions) -> None:
     assert verify_chain(events) == []
     updates = [e.payload["turn"] for e in await outbox(sessions, OutboxKind.TURN_UPDATE)]
     assert updates == [1, 2, 3, 4]
-    # Sharing the archive at wrap-up belongs to the archive feature, which has no deliverer yet.
-    assert await outbox(sessions, OutboxKind.POST_ARCHIVE) == []
+    (archive,) = await outbox(sessions, OutboxKind.POST_ARCHIVE)
+    assert archive.payload == {
+        "collaboration_id": c.id,
+        "up_to_seq": events[-1].seq,
+        "head_hash": events[-1].hash,
+    }
 
 
 async def test_the_host_may_pass_turn_one_before_the_guest_has_joined(sessions: Sessions) -> None:
