@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
@@ -14,7 +15,15 @@ import pytest
 from bot.archive import verify_archive
 from models.history import verify_chain
 from tests.collaborations import helpers
-from tests.documents.test_documents_flow import CREDIT, POD, STATEMENT, STATEMENT_V2, file_request, request_cards, upload
+from tests.documents.test_documents_flow import (
+    CREDIT,
+    POD,
+    STATEMENT,
+    STATEMENT_V2,
+    file_request,
+    request_cards,
+    upload,
+)
 from tests.harness import Harness
 
 
@@ -116,11 +125,25 @@ async def test_index_html_renders_in_headless_chromium(harness: Harness, tmp_pat
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(path) as zf:
         zf.extractall(unpacked)
-    result = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=2000", "--dump-dom", (unpacked / "index.html").as_uri()],
-        capture_output=True, text=True, timeout=90,
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            (unpacked / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout

@@ -50,8 +50,15 @@ async def test_messages_replies_edits_and_deletions_are_recorded_and_the_chain_v
 async def test_a_message_event_delivered_three_times_is_recorded_once(harness: Harness) -> None:
     h = harness
     await helpers.start(h)
-    event = {"type": "message", "channel": h.channel.id, "user": h.bob.id, "user_team": h.bob.team_id,
-             "text": "Paid INV-1001 today.", "ts": "1796421200.000100", "channel_type": "channel"}
+    event = {
+        "type": "message",
+        "channel": h.channel.id,
+        "user": h.bob.id,
+        "user_team": h.bob.team_id,
+        "text": "Paid INV-1001 today.",
+        "ts": "1796421200.000100",
+        "channel_type": "channel",
+    }
     await h.emu.deliver_event(event, retries=2, channel=h.channel)
     await h.settle()
     events = await helpers.chain(h)
