@@ -7,22 +7,22 @@ shows the same thing, and a card refreshed after three changes shows all three.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.archive import archive_file_name, build_archive
 from bot.blobs import BlobStore
 from bot.blocks import card as card_blocks
 from bot.blocks import documents as document_blocks
 from bot.blocks import home as home_blocks
 from bot.blocks import requests as request_blocks
 from bot.blocks import updates as update_blocks
+from bot.blocks.archive import archive_comment
 from bot.blocks.notices import delivery_problem_text, invite_failed_text
 from bot.db import Sessions
-from bot.archive import archive_file_name, build_archive
-from bot.blocks.archive import archive_comment
 from bot.outbox import Deliverer, DeliveryFailed
 from bot.slack_client import BatonWebClient
 from bot.slack_files import upload_stream
@@ -252,12 +252,17 @@ def build_deliverers(
         result = await build_archive(sessions, blobs, collaboration_id, path, up_to_seq=up_to_seq, now=utcnow())
         if result.head_hash != entry.payload["head_hash"]:
             raise DeliveryFailed(
-                f"archive head {result.head_hash} differs from the recorded {entry.payload['head_hash']}", permanent=True
+                f"archive head {result.head_hash} differs from the recorded {entry.payload['head_hash']}",
+                permanent=True,
             )
         try:
             file_id = await upload_stream(
-                slack, name=archive_file_name(view.title), size=path.stat().st_size, source=path,
-                channel_id=view.channel_id, title=archive_file_name(view.title),
+                slack,
+                name=archive_file_name(view.title),
+                size=path.stat().st_size,
+                source=path,
+                channel_id=view.channel_id,
+                title=archive_file_name(view.title),
                 initial_comment=archive_comment(view, result.counts, result.head_hash),
             )
         finally:

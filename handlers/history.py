@@ -22,7 +22,7 @@ from models.history import events_page
 from models.sides import Actor
 from models.use_cases import collaboration_view, get_collaboration, participants_of
 
-__all__ = ["history_reply", "archive_reply", "register"]
+__all__ = ["archive_reply", "history_reply", "register"]
 
 STALE = "That button is from an old message and no longer works."
 
@@ -86,8 +86,13 @@ async def on_history(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
         modal = await _history_view(deps, actor, ref.collaboration_id, 0)
     except Exception as e:
         text = explain(e, where="history")
-        after_ack(deps, tell(deps, channel_id, actor.user_id, text), name="answer history",
-                  channel_id=channel_id, user_id=actor.user_id)
+        after_ack(
+            deps,
+            tell(deps, channel_id, actor.user_id, text),
+            name="answer history",
+            channel_id=channel_id,
+            user_id=actor.user_id,
+        )
         return
     trigger_id = body["trigger_id"]
 
@@ -116,8 +121,13 @@ async def on_download(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any
         reply = await _queue_archive(deps, actor, ref.collaboration_id)
     except Exception as e:
         reply = Reply(explain(e, where="download archive"))
-    after_ack(deps, tell(deps, channel_id, actor.user_id, reply.text), name="answer download",
-              channel_id=channel_id, user_id=actor.user_id)
+    after_ack(
+        deps,
+        tell(deps, channel_id, actor.user_id, reply.text),
+        name="answer download",
+        channel_id=channel_id,
+        user_id=actor.user_id,
+    )
 
 
 def register(app: AsyncApp) -> None:

@@ -28,7 +28,6 @@ from models.collaborations import Collaboration
 from models.sides import Side
 
 __all__ = [
-    "events_page",
     "GENESIS_HASH",
     "REDACTED",
     "ChainLink",
@@ -39,6 +38,7 @@ __all__ = [
     "content_hash_of",
     "event_hash",
     "events_of",
+    "events_page",
     "head_hash",
     "is_redacted",
     "redact_event_content",
@@ -283,7 +283,9 @@ async def events_page(
     session: AsyncSession, collaboration_id: int, *, offset: int, limit: int
 ) -> tuple[Sequence[Event], int]:
     """One page of the chain, newest first, and how many events there are in all (the History view)."""
-    total = await session.scalar(select(func.count()).select_from(Event).where(Event.collaboration_id == collaboration_id))
+    total = await session.scalar(
+        select(func.count()).select_from(Event).where(Event.collaboration_id == collaboration_id)
+    )
     page = (
         await session.scalars(
             select(Event)

@@ -100,6 +100,21 @@ async def invite_to_channel(session: AsyncSession, collaboration: Collaboration,
         )
 
 
+async def post_archive_once(
+    session: AsyncSession, collaboration: Collaboration, *, up_to_seq: int, head_hash: str
+) -> bool:
+    """Like `post_archive`; False when the archive up to that event was queued already."""
+    entry = await enqueue(
+        session,
+        kind=OutboxKind.POST_ARCHIVE,
+        lane=collaboration.channel_id,
+        payload={"collaboration_id": collaboration.id, "up_to_seq": up_to_seq, "head_hash": head_hash},
+        collaboration_id=collaboration.id,
+        dedupe_key=f"archive:{collaboration.id}:{up_to_seq}",
+    )
+    return entry is not None
+
+
 async def post_archive(session: AsyncSession, collaboration: Collaboration, *, up_to_seq: int, head_hash: str) -> None:
     """Build and share the archive of the chain up to `up_to_seq` (the wrap-up), naming its head hash."""
     await enqueue(

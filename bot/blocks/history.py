@@ -57,11 +57,13 @@ def history_modal(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"#{seq} · {when}")]))
     buttons = []
     if page + 1 < pages:
-        buttons.append(ButtonElement(text="Older", action_id=f"{ActionId.HISTORY_PAGE}:older",
-                                     value=page_value(view.id, page + 1)))
+        buttons.append(
+            ButtonElement(text="Older", action_id=f"{ActionId.HISTORY_PAGE}:older", value=page_value(view.id, page + 1))
+        )
     if page > 0:
-        buttons.append(ButtonElement(text="Newer", action_id=f"{ActionId.HISTORY_PAGE}:newer",
-                                     value=page_value(view.id, page - 1)))
+        buttons.append(
+            ButtonElement(text="Newer", action_id=f"{ActionId.HISTORY_PAGE}:newer", value=page_value(view.id, page - 1))
+        )
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
     return View(type="modal", callback_id=CallbackId.HISTORY, title="History", close="Close", blocks=blocks)

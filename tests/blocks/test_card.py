@@ -60,7 +60,16 @@ def test_card_mentions_no_one_and_links_nothing() -> None:
 
 def test_active_card_offers_the_turn_buttons_to_everyone() -> None:
     _, blocks = render()
-    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "Sign off", "History", "Download archive"]
+    assert labels(blocks) == [
+        "Pass turn",
+        "Skip turn",
+        "Request document",
+        "Upload",
+        "Add people",
+        "Sign off",
+        "History",
+        "Download archive",
+    ]
     actions = [b for b in blocks if b["type"] == "actions"]
     assert len(actions) == 1 and actions[0]["block_id"] == BlockId.CARD_ACTIONS
     by_id = {b["action_id"]: b for b in buttons(blocks)}
@@ -85,7 +94,15 @@ def test_active_card_offers_the_turn_buttons_to_everyone() -> None:
 
 def test_the_holding_side_that_signed_off_already_gets_no_sign_off_button() -> None:
     _, blocks = render(signed_off={Side.GUEST: PAT})
-    assert labels(blocks) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "History", "Download archive"]
+    assert labels(blocks) == [
+        "Pass turn",
+        "Skip turn",
+        "Request document",
+        "Upload",
+        "Add people",
+        "History",
+        "Download archive",
+    ]
     assert "Retail Co signed off (Pat Lee)" in shown(blocks)
 
 

@@ -152,7 +152,16 @@ def test_status_is_the_card_plus_the_viewers_drafts() -> None:
     text, blocks = status(collab(drafts=3))
     dicts = message_dicts(blocks)
     assert "Your side has 3 drafts to be sent with the next update" in shown(dicts)
-    assert labels(dicts) == ["Pass turn", "Skip turn", "Request document", "Upload", "Add people", "Sign off", "History", "Download archive"]
+    assert labels(dicts) == [
+        "Pass turn",
+        "Skip turn",
+        "Request document",
+        "Upload",
+        "Add people",
+        "Sign off",
+        "History",
+        "Download archive",
+    ]
     assert text == "Retail Co — November 2026 statement · Turn 2 · Retail Co's turn"
     _, blocks = status(collab(drafts=0))
     assert "Nothing of your side's is waiting to be sent." in shown(message_dicts(blocks))

@@ -150,3 +150,39 @@ async def test_index_html_renders_in_headless_chromium(harness: Harness, tmp_pat
     text = re.sub(r"<[^>]+>", " ", dom)
     assert "November statement attached." in text and "Yes, line 14." in text
     assert "Turn 1" in text and "Proof of delivery" in text
+
+
+async def test_history_and_download_archive_work_mid_month_for_either_side(harness: Harness, tmp_path: Path) -> None:
+    h = harness
+    await helpers.start(h)
+    await helpers.pass_turn(h, h.alice, "November statement attached.")
+    await h.bob.post(h.channel, "Looking at it now.")
+    await h.settle()
+
+    await h.bob.click("History", message=helpers.card(h))
+    await h.emu.wait_for(lambda: h.bob.modal)
+    history = h.bob.modal
+    assert history is not None and "Looking at it now." in history.content and "Passed turn 1" in history.content
+
+    await h.bob.click("Download archive", message=helpers.card(h))
+    await h.settle()
+    path, head = await archive_from_channel(h, tmp_path)
+    assert verify_archive(path, expected_head=head).ok
+    # Asking again with nothing new shares nothing new.
+    await h.alice.slash("/turn", "archive", channel=h.channel)
+    await h.settle()
+    assert len([m for m in h.bob.messages(h.channel) if m.files and "Head hash" in m.content]) == 1
+
+
+async def test_history_pages_through_a_long_record(harness: Harness) -> None:
+    h = harness
+    await helpers.start(h)
+    for n in range(45):
+        await h.bob.post(h.channel, f"note {n}")
+    await h.settle()
+    await h.alice.slash("/turn", "history", channel=h.channel)
+    await h.emu.wait_for(lambda: h.alice.modal)
+    assert "note 44" in h.alice.modal.content and "page 1 of 3" in h.alice.modal.content
+    await h.alice.click("Older", in_modal=True)
+    await h.settle()
+    assert "page 2 of 3" in h.alice.modal.content and "note 44" not in h.alice.modal.content
