@@ -24,6 +24,7 @@ from bot.directory import Directory
 from bot.heartbeat import Heartbeat
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.outbox import OutboxWorker, RetryPolicy
+from bot.scheduled_deliveries import build_scheduled_deliverers
 from bot.settings import Settings
 from bot.slack_client import build_web_client
 from bot.tasks import BackgroundTasks
@@ -82,7 +83,10 @@ def build_baton(
 
     outbox = OutboxWorker(
         sessions=sessions,
-        deliverers=build_deliverers(slack, sessions, blobs, settings.BATON_DATA_DIR / "archives"),
+        deliverers={
+            **build_deliverers(slack, sessions, blobs, settings.BATON_DATA_DIR / "archives"),
+            **build_scheduled_deliverers(slack, sessions),
+        },
         metrics=metrics,
         policy=outbox_policy or RetryPolicy(),
         poll_interval=outbox_poll_interval,

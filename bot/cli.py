@@ -59,6 +59,8 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = Command(args.command)
+    if command is Command.DEMO:
+        return _demo(args)
     try:
         settings = load_settings()
         settings.require_for(command)
@@ -67,6 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.BATON_LOG_FORMAT)
     try:
         return asyncio.run(_run(command, args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """`baton demo`: its own settings, inside --out; none read from the environment (SLACK_* set there
+    for `serve` must not point the demo at a real workspace)."""
+    import logging
+    import os
+
+    from bot.demo import run_demo
+
+    configure_logging("text", level=logging.WARNING)  # the narration is the output; Baton's logs only warn
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    try:
+        return asyncio.run(run_demo(Path(args.out), speed=args.speed, color=color))
     except KeyboardInterrupt:
         return 130
 
@@ -92,7 +110,35 @@ async def _run(command: Command, args: argparse.Namespace, settings: Settings) -
         return await _archive(args, settings)
     if command is Command.VERIFY:
         return _verify(args)
+    if command is Command.REMIND:
+        return await _remind(args, settings)
     return _fail(f"`baton {command}` is not available in this version yet", code=1)
+
+
+async def _remind(args: argparse.Namespace, settings: Settings) -> int:
+    """`baton remind --date D [--time HH:MM]`: run every scheduled job due by then, once (a rerun posts nothing)."""
+    from datetime import date, time
+
+    from scheduler import remind
+
+    try:
+        day = date.fromisoformat(args.date)
+        at = time.fromisoformat(args.time) if args.time else None
+    except ValueError as e:
+        return _fail(f"--date is YYYY-MM-DD and --time HH:MM: {e}")
+    report = await remind(settings, day, at)
+    when = f"{day.isoformat()} {at.strftime('%H:%M') if at else 'end of day'} (each account's time zone)"
+    print(f"Scheduled jobs due by {when}:")
+    print(
+        f"  opened {report.opened}, rolled over {report.rolled_over}, reminders {report.reminders}, "
+        f"escalations {report.escalations}, nudges {report.nudges}, snoozed {report.snoozed}"
+    )
+    if report.skipped_periods:
+        print(f"  skipped periods (Baton was not running): {report.skipped_periods}")
+    if report.failed:
+        print(f"baton: {report.failed} account(s) failed; see the log", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _archive(args: argparse.Namespace, settings: Settings) -> int:

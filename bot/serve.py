@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.app import Baton, build_baton
 from bot.migrate import upgrade
 from bot.settings import Settings
+from scheduler import Scheduler
 
 __all__ = ["serve"]
 
@@ -36,8 +37,13 @@ async def serve(
                 loop.add_signal_handler(sig, stop.set)
 
     await baton.start_workers()
+    scheduler = None
     if with_scheduler:
-        log.info("scheduler: no jobs are configured in this version")
+        deps = baton.deps
+        scheduler = Scheduler(
+            deps.sessions, default_timezone=settings.BATON_TIMEZONE, on_recorded=lambda _report: deps.outbox.wake()
+        )
+        scheduler.start()
     runner = web.AppRunner(baton.web, shutdown_timeout=20.0, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.PORT)
@@ -55,6 +61,8 @@ async def serve(
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()  # stops accepting, waits for in-flight requests
+        if scheduler is not None:
+            await scheduler.stop()
         await baton.close()
         log.info("stopped")
 

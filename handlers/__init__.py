@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, documents, events, history, views
+from handlers import actions, commands, documents, events, history, reminders, views
 
 __all__ = ["register_all"]
 
@@ -15,5 +15,6 @@ def register_all(app: AsyncApp) -> None:
     actions.register(app)
     documents.register(app)
     history.register(app)
+    reminders.register(app)
     views.register(app)
     events.register(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import collaborations, documents, drafts, heartbeat, history, outbox, requests, slack_events
+from models import collaborations, documents, drafts, heartbeat, history, outbox, requests, schedules, slack_events
 
 __all__ = [
     "collaborations",
@@ -12,5 +12,6 @@ __all__ = [
     "history",
     "outbox",
     "requests",
+    "schedules",
     "slack_events",
 ]

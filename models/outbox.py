@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, String, Text, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type, utcnow
 
-__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue"]
+__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue", "enqueue_once"]
 
 
 class OutboxKind(enum.StrEnum):
@@ -38,6 +39,18 @@ class OutboxKind(enum.StrEnum):
     #                                  turn published (use_cases.files_to_publish) into the channel with the
     #                                  update, then record each file id (use_cases.record_shared_file);
     #                                  dedupe: one per turn
+    # Recorded by the scheduler (models/flows/reminders.py); delivered by bot/scheduled_deliveries.py.
+    STATEMENT_DUE = "statement_due"  # payload: user_id, account_id, period, collaboration_id?, opened,
+    #                                  skipped (periods) — DM a host person that the statement is due;
+    #                                  lane "dm:<user>"; dedupe: statement-due:<account>:<period>:<user>
+    REQUEST_REMINDER = "request_reminder"  # payload: request_id, collaboration_id, reminder_key, stage,
+    #                                        days, and user_id (a DM, lane "dm:<user>") or channel_id and
+    #                                        mentions (a channel post, lane: the channel)
+    REQUEST_ESCALATION = "request_escalation"  # payload: user_id, request_id, collaboration_id, days —
+    #                                            DM a host leader about a long-overdue request
+    TURN_NUDGE = "turn_nudge"  # payload: collaboration_id, turn, side, days, reminder_key, and user_id
+    #                            (DM) or channel_id and mentions (channel post)
+    CARD_UNPIN = "card_unpin"  # payload: collaboration_id — unpin a rolled-over collaboration's card
 
 
 class OutboxStatus(enum.StrEnum):
@@ -101,3 +114,32 @@ async def enqueue(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def enqueue_once(
+    session: AsyncSession,
+    *,
+    kind: str,
+    lane: str,
+    dedupe_key: str,
+    payload: dict[str, Any] | None = None,
+    collaboration_id: int | None = None,
+) -> OutboxEntry | None:
+    """`enqueue` with its key claimed safely under concurrency: None when the key is taken.
+
+    Two transactions may both find the key free and insert it; on Postgres the second waits on the
+    unique index and then fails. The insert runs in a savepoint, so the loser gets None and its
+    transaction goes on (as `slack_events.first_time` does).
+    """
+    try:
+        async with session.begin_nested():
+            return await enqueue(
+                session,
+                kind=kind,
+                lane=lane,
+                payload=payload,
+                collaboration_id=collaboration_id,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return None

@@ -15,6 +15,17 @@ from models.collaborations import (
     record_card,
 )
 from models.documents import BlobRef, DocumentSource, VersionStatus
+
+# The scheduler's: accounts and their statement schedules, snoozing a reminder, what is due on Home.
+from models.flows.accounts import (
+    AccountView,
+    DefaultPerson,
+    account_of_channel,
+    account_view,
+    schedule_of,
+    set_schedule,
+    update_account,
+)
 from models.flows.checks import why_not
 from models.flows.documents import (
     ChannelFile,
@@ -28,6 +39,7 @@ from models.flows.documents import (
 )
 from models.flows.invites import invite_accepted, invite_declined, invite_sent
 from models.flows.people import add_participants, member_joined, member_left, remove_participants
+from models.flows.reminders import DueItem, Snoozed, due_for, snooze
 from models.flows.requests import (
     FulfilmentView,
     NewRequest,
@@ -60,16 +72,21 @@ from models.flows.views import (
 from models.flows.work import stage_draft
 from models.permissions import Action
 from models.requests import RequestAction, RequestCategory, RequestStatus, actions_for
+from models.schedules import DayRule, Schedule
 from models.sides import Actor, Member, NewPerson
 
 __all__ = [
+    "AccountView",
     "Action",
     "Actor",
     "BlobRef",
     "ChannelFile",
     "CollaborationView",
+    "DayRule",
+    "DefaultPerson",
     "DocumentSource",
     "DocumentView",
+    "DueItem",
     "FulfilmentView",
     "HomeItem",
     "HomeView",
@@ -82,10 +99,14 @@ __all__ = [
     "RequestStatus",
     "RequestSummary",
     "RequestView",
+    "Schedule",
+    "Snoozed",
     "TurnView",
     "VersionStatus",
     "VersionView",
     "accept_request",
+    "account_of_channel",
+    "account_view",
     "actions_for",
     "active_in_channel",
     "add_participants",
@@ -93,6 +114,7 @@ __all__ = [
     "collaboration_view",
     "decline_request",
     "documents_of",
+    "due_for",
     "file_requests",
     "files_to_publish",
     "fulfil_request",
@@ -117,11 +139,15 @@ __all__ = [
     "request_refusal",
     "request_summary",
     "requests_of",
+    "schedule_of",
+    "set_schedule",
     "sign_off",
     "skip_turn",
+    "snooze",
     "stage_draft",
     "stage_upload",
     "start_collaboration",
     "turn_view",
+    "update_account",
     "why_not",
 ]

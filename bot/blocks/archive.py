@@ -13,11 +13,14 @@ __all__ = ["archive_comment", "archive_requested_text"]
 
 
 class Counts(Protocol):
-    messages: int
-    turns: int
-    requests: int
-    document_versions: int
-    events: int
+    @property
+    def messages(self) -> int: ...
+    @property
+    def turns(self) -> int: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def document_versions(self) -> int: ...
 
 
 def archive_comment(view: CollaborationView, counts: Counts, head_hash: str) -> str:
