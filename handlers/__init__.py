@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, documents, events, history, reminders, views
+from handlers import actions, commands, documents, events, history, reminders, schedule, views
 
 __all__ = ["register_all"]
 
@@ -16,5 +16,6 @@ def register_all(app: AsyncApp) -> None:
     documents.register(app)
     history.register(app)
     reminders.register(app)
+    schedule.register(app)
     views.register(app)
     events.register(app)

@@ -248,6 +248,12 @@ async def _archive(deps: Deps, inv: Invocation) -> Reply:
     return await archive_reply(deps, inv.actor, inv.channel_id)
 
 
+async def _schedule(deps: Deps, inv: Invocation) -> Reply:
+    from handlers.schedule import open_schedule
+
+    return await open_schedule(deps, inv.actor, inv.channel_id, inv.trigger_id)
+
+
 # In the order `/turn help` lists them; later features add theirs.
 SUBCOMMANDS: dict[str, Subcommand] = {
     "status": Subcommand(SubcommandHelp("status", "whose turn it is and what is open (the default)"), _status),
@@ -266,6 +272,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "reopen": Subcommand(SubcommandHelp("reopen [reason]", "reopen a wrapped-up collaboration"), _reopen),
     "history": Subcommand(SubcommandHelp("history", "the record: every message, turn, request and document"), _history),
     "archive": Subcommand(SubcommandHelp("archive", "share the archive (zip) of the record in the channel"), _archive),
+    "schedule": Subcommand(
+        SubcommandHelp("schedule", "when Baton opens each month's collaboration and reminds you"), _schedule
+    ),
     "help": Subcommand(SubcommandHelp("help", "what each command does"), _help),
 }
 DEFAULT_SUBCOMMAND = "status"

@@ -96,6 +96,7 @@ class CallbackId(enum.StrEnum):
 
     START = "start"
     HISTORY = "history"
+    SCHEDULE = "schedule"
     START_SHORTCUT = "start_collaboration"  # the global shortcut (manifest.yaml) that opens START
     PASS = "pass"
     SKIP = "skip"
