@@ -108,14 +108,25 @@ def build_baton(
     return Baton(deps=deps, bolt=bolt, web=build_web_app(bolt, deps), heartbeat=Heartbeat(sessions, deps.clock))
 
 
+class _EnvTokenNotice(logging.Filter):
+    """Drops bolt's notice that an env SLACK_BOT_TOKEN is unused: bolt reads the variable even when a
+    client is given (ours always is, built from the settings), so every start would log it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token` will be unused" not in record.getMessage()
+
+
 def build_bolt_app(deps: Deps) -> AsyncApp:
     """The bolt app: acks leave when the listener returns (no 10 ms polling); work after it is a task."""
     secret = deps.settings.SLACK_SIGNING_SECRET
+    bolt_logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _EnvTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_EnvTokenNotice())
     app = AsyncApp(
         client=deps.slack,
         signing_secret=secret.get_secret_value() if secret else "",  # never let bolt read the env
         process_before_response=True,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger,
     )
 
     async def inject_deps(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:

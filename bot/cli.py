@@ -76,12 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _demo(args: argparse.Namespace) -> int:
     """`baton demo`: its own settings, inside --out; none read from the environment (SLACK_* set there
     for `serve` must not point the demo at a real workspace)."""
+    import io
     import logging
     import os
 
     from bot.demo import run_demo
 
     configure_logging("text", level=logging.WARNING)  # the narration is the output; Baton's logs only warn
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")  # a terminal without UTF-8 gets "?" for "━", not a crash
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     try:
         return asyncio.run(run_demo(Path(args.out), speed=args.speed, color=color))
