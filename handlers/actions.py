@@ -14,7 +14,6 @@ from bot.deps import Deps
 from handlers import openers
 from handlers.common import Reply, actor_from_body, after_ack, tell
 from handlers.errors import explain
-from models.base import utcnow
 from models.errors import Conflict, NotFound
 from models.sides import Actor
 from models.use_cases import Action, get_collaboration, sign_off, why_not
@@ -98,7 +97,7 @@ async def _sign_off(deps: Deps, actor: Actor, ref: CollaborationRef, trigger: st
                 actor=actor,
                 collaboration_id=ref.collaboration_id,
                 expected_turn=ref.turn,
-                now=utcnow(),
+                now=deps.clock(),
             )
         deps.outbox.wake()
 

@@ -24,7 +24,6 @@ from bot.slack_files import fetch_file
 from handlers.common import Reply, actor_from_body, after_ack, channel_collaboration, tell
 from handlers.errors import explain
 from handlers.openers import today
-from models.base import utcnow
 from models.errors import NotFound
 from models.requests import RequestAction
 from models.sides import Actor, Side
@@ -252,7 +251,7 @@ async def _cancel(deps: Deps, actor: Actor, ref: RequestRef, trigger: str, chann
         channel_id,
         "cancel request",
         lambda session: cancel_request(
-            session, actor=actor, request_id=ref.request_id, channel_id=channel_id, now=utcnow()
+            session, actor=actor, request_id=ref.request_id, channel_id=channel_id, now=deps.clock()
         ),
     )
     return Reply()
@@ -319,7 +318,7 @@ async def _stage_files(
                 slack_file_id=None,
                 new_version_of=new_version_of,
                 original_name=fetched.original_name,
-                now=utcnow(),
+                now=deps.clock(),
             )
         version_ids.append(version.id)
         lines.append(f"Upload {fetched.name}")
@@ -392,7 +391,11 @@ async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], 
     async def work() -> None:
         async with deps.sessions.begin() as session:
             filed = await file_requests(
-                session, actor=actor, collaboration_id=form.ref.collaboration_id, requests=form.requests, now=utcnow()
+                session,
+                actor=actor,
+                collaboration_id=form.ref.collaboration_id,
+                requests=form.requests,
+                now=deps.clock(),
             )
         lines = [f"File request {r.label}: {r.category_label}" for r in filed]
         await tell(
@@ -437,7 +440,7 @@ async def on_fulfil(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], d
                 version_ids=version_ids,
                 note=form.note or "",
                 channel_id=channel_id,
-                now=utcnow(),
+                now=deps.clock(),
             )
         deps.outbox.wake()
         await tell(
@@ -477,13 +480,13 @@ def _transition_submitted(kind: RequestAction) -> Callable[..., Awaitable[None]]
         request_id = form.ref.request_id
         changes = {
             RequestAction.ACCEPT: lambda s: accept_request(
-                s, actor=actor, request_id=request_id, outcome=form.outcome, channel_id=channel_id, now=utcnow()
+                s, actor=actor, request_id=request_id, outcome=form.outcome, channel_id=channel_id, now=deps.clock()
             ),
             RequestAction.REOPEN: lambda s: reopen_request(
-                s, actor=actor, request_id=request_id, reason=form.reason, channel_id=channel_id, now=utcnow()
+                s, actor=actor, request_id=request_id, reason=form.reason, channel_id=channel_id, now=deps.clock()
             ),
             RequestAction.DECLINE: lambda s: decline_request(
-                s, actor=actor, request_id=request_id, reason=form.reason, channel_id=channel_id, now=utcnow()
+                s, actor=actor, request_id=request_id, reason=form.reason, channel_id=channel_id, now=deps.clock()
             ),
         }
         await _staged(deps, actor, channel_id, f"{kind.value} request", changes[kind])

@@ -18,7 +18,6 @@ from bot.deps import Deps
 from handlers import turn_commands
 from handlers.common import tell
 from handlers.messages import on_file_shared, on_message
-from models.base import utcnow
 from models.sides import Actor
 from models.slack_events import first_time
 from models.use_cases import home_view, invite_accepted, invite_declined, member_joined, member_left
@@ -61,7 +60,7 @@ def once(work: EventWork, *, name: str) -> Callable[..., Awaitable[None]]:
             async with deps.channel_order.hold(_channel_of(event)):
                 key = f"event:{body.get('event_id') or event.get('event_ts')}"
                 async with deps.sessions.begin() as session:
-                    if not await first_time(session, key, now=utcnow()):
+                    if not await first_time(session, key, now=deps.clock()):
                         return
                 await work(deps, event)
             deps.outbox.wake()
@@ -85,13 +84,13 @@ async def on_member_joined(deps: Deps, event: dict[str, Any]) -> None:
             user_id=person.user_id,
             team_key=person.team_key,
             display_name=person.display_name,
-            now=utcnow(),
+            now=deps.clock(),
         )
 
 
 async def on_member_left(deps: Deps, event: dict[str, Any]) -> None:
     async with deps.sessions.begin() as session:
-        await member_left(session, channel_id=event["channel"], user_id=event["user"], now=utcnow())
+        await member_left(session, channel_id=event["channel"], user_id=event["user"], now=deps.clock())
 
 
 async def on_invite_accepted(deps: Deps, event: dict[str, Any]) -> None:
@@ -108,13 +107,13 @@ async def on_invite_accepted(deps: Deps, event: dict[str, Any]) -> None:
             display_name=accepting.display_name,
             guest_name=guest_name,
             channel_members=members,
-            now=utcnow(),
+            now=deps.clock(),
         )
 
 
 async def on_invite_declined(deps: Deps, event: dict[str, Any]) -> None:
     async with deps.sessions.begin() as session:
-        await invite_declined(session, channel_id=event["channel"]["id"], now=utcnow())
+        await invite_declined(session, channel_id=event["channel"]["id"], now=deps.clock())
 
 
 async def on_mention(deps: Deps, event: dict[str, Any]) -> None:

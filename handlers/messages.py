@@ -15,7 +15,6 @@ from bot.deps import Deps
 from bot.filecheck import human_size
 from bot.slack_files import fetch_file, file_info
 from handlers.common import tell
-from models.base import utcnow
 from models.flows.messages import record_deletion, record_edit, record_message
 from models.slack_events import first_time
 from models.use_cases import record_channel_file
@@ -60,7 +59,7 @@ async def _posted(deps: Deps, channel_id: str, event: dict[str, Any]) -> None:
     ts = event["ts"]
     files = event.get("files") or []
     async with deps.sessions.begin() as session:
-        if not await first_time(session, f"msg:{channel_id}:{ts}", now=utcnow()):
+        if not await first_time(session, f"msg:{channel_id}:{ts}", now=deps.clock()):
             return
         await record_message(
             session,
@@ -71,7 +70,7 @@ async def _posted(deps: Deps, channel_id: str, event: dict[str, Any]) -> None:
             ts=ts,
             thread_ts=event.get("thread_ts"),
             files=files,
-            now=utcnow(),
+            now=deps.clock(),
         )
     for file in files:
         await take_file(
@@ -86,7 +85,7 @@ async def _edited(deps: Deps, channel_id: str, event: dict[str, Any], bot_user: 
         return  # Baton's own card updates, and unfurls or reactions that change nothing people wrote
     edited_at = (message.get("edited") or {}).get("ts") or event.get("event_ts")
     async with deps.sessions.begin() as session:
-        if not await first_time(session, f"edit:{channel_id}:{message['ts']}:{edited_at}", now=utcnow()):
+        if not await first_time(session, f"edit:{channel_id}:{message['ts']}:{edited_at}", now=deps.clock()):
             return
         await record_edit(
             session,
@@ -96,7 +95,7 @@ async def _edited(deps: Deps, channel_id: str, event: dict[str, Any], bot_user: 
             ts=message["ts"],
             text=from_slack_text(message.get("text") or ""),
             previous_text=from_slack_text(previous.get("text") or ""),
-            now=utcnow(),
+            now=deps.clock(),
         )
 
 
@@ -108,9 +107,9 @@ async def _deleted(deps: Deps, channel_id: str, event: dict[str, Any], bot_user:
     if not ts:
         return
     async with deps.sessions.begin() as session:
-        if not await first_time(session, f"delete:{channel_id}:{ts}", now=utcnow()):
+        if not await first_time(session, f"delete:{channel_id}:{ts}", now=deps.clock()):
             return
-        await record_deletion(session, channel_id=channel_id, user_id=previous.get("user"), ts=ts, now=utcnow())
+        await record_deletion(session, channel_id=channel_id, user_id=previous.get("user"), ts=ts, now=deps.clock())
 
 
 async def on_file_shared(deps: Deps, event: dict[str, Any]) -> None:
@@ -145,7 +144,7 @@ async def take_file(
     if not user_id or user_id == bot_user:
         return
     async with deps.sessions.begin() as session:
-        if not await first_time(session, f"file:{file_id}", now=utcnow()):
+        if not await first_time(session, f"file:{file_id}", now=deps.clock()):
             return
     fetched = await fetch_file(deps.slack, deps.blobs, deps.settings, file_id, info=info)
     person = await deps.directory.person(user_id)
@@ -163,7 +162,7 @@ async def take_file(
             thread_ts=thread_ts,
             original_name=fetched.original_name,
             reason=fetched.reason,
-            now=utcnow(),
+            now=deps.clock(),
         )
     deps.outbox.wake()
     if recorded is not None and fetched.blob is None:

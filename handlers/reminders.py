@@ -11,7 +11,6 @@ from bot.blocks.reminders import parse_snooze_value
 from bot.deps import Deps
 from handlers.common import actor_from_body, after_ack, tell
 from handlers.errors import explain
-from models.base import utcnow
 from models.use_cases import snooze
 
 __all__ = ["register"]
@@ -26,7 +25,7 @@ async def on_snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
         try:
             key = parse_snooze_value(action.get("value"))
             async with deps.sessions.begin() as session:
-                result = await snooze(session, actor=actor, reminder_key=key, now=utcnow())
+                result = await snooze(session, actor=actor, reminder_key=key, now=deps.clock())
             text = result.message
         except ValueError:
             text = "That reminder is no longer current: there is nothing to snooze."

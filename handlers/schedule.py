@@ -10,7 +10,6 @@ from bot.blocks.ids import BlockId, CallbackId
 from bot.blocks.schedule import parse_schedule, schedule_modal
 from bot.deps import Deps
 from handlers.common import Reply, actor_from_body, after_ack, tell
-from models.base import utcnow
 from models.errors import BatonError, InvalidInput
 from models.sides import Actor
 from models.use_cases import account_of_channel, account_view, set_schedule, update_account
@@ -68,7 +67,7 @@ async def on_schedule(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                 escalate_after_days=form.escalate_after_days,
                 nudge_after_days=form.nudge_after_days,
                 default_timezone=deps.settings.BATON_TIMEZONE,
-                now=utcnow(),
+                now=deps.clock(),
             )
             await update_account(
                 session,

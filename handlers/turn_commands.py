@@ -17,7 +17,6 @@ from bot.blocks.text import from_slack_text
 from bot.deps import Deps
 from handlers import openers
 from handlers.common import Reply, after_ack, channel_collaboration
-from models.base import utcnow
 from models.errors import InvalidInput
 from models.sides import Actor, NewPerson, Role
 from models.use_cases import (
@@ -73,7 +72,7 @@ async def _refusal(deps: Deps, inv: Invocation, action: Action, collaboration_id
 def _run_later(deps: Deps, inv: Invocation, name: str, change: Callable[..., Awaitable[object]], **kw: object) -> None:
     async def work() -> None:
         async with deps.sessions.begin() as session:
-            await change(session, actor=inv.actor, now=utcnow(), **kw)
+            await change(session, actor=inv.actor, now=deps.clock(), **kw)
         deps.outbox.wake()
 
     after_ack(deps, work(), name=name, channel_id=inv.channel_id, user_id=inv.actor.user_id)

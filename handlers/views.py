@@ -18,7 +18,6 @@ from bot.blocks.metadata import CollaborationRef
 from bot.deps import Deps
 from handlers.common import actor_from_body, after_ack
 from handlers.openers import start_refusal, today
-from models.base import utcnow
 from models.errors import BatonError, InvalidInput
 from models.sides import Actor, NewPerson
 from models.use_cases import (
@@ -90,7 +89,7 @@ async def _submit_turn_end(
                 collaboration_id=form.ref.collaboration_id,
                 message=form.message,
                 expected_turn=form.ref.turn,
-                now=utcnow(),
+                now=deps.clock(),
             )
         deps.outbox.wake()
 
@@ -120,7 +119,7 @@ async def on_reopen(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], d
                 actor=actor,
                 collaboration_id=form.ref.collaboration_id,
                 reason=form.reason,
-                now=utcnow(),
+                now=deps.clock(),
             )
         deps.outbox.wake()
 
@@ -167,7 +166,7 @@ async def on_add_people(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any
                     actor=actor_with_key,
                     collaboration_id=collaboration_id,
                     people=people,
-                    now=utcnow(),
+                    now=deps.clock(),
                 )
             if form.email:
                 await invite_sent(
@@ -175,7 +174,7 @@ async def on_add_people(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any
                     actor=actor_with_key,
                     collaboration_id=collaboration_id,
                     email=form.email,
-                    now=utcnow(),
+                    now=deps.clock(),
                 )
         deps.outbox.wake()
 
@@ -249,7 +248,7 @@ async def on_start(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], de
                 guest_contact_email=form.contact_email,
                 channel_members=members,
                 timezone=deps.settings.BATON_TIMEZONE,
-                now=utcnow(),
+                now=deps.clock(),
             )
         deps.outbox.wake()
 
