@@ -57,11 +57,15 @@ def settings_for(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-async def harness(settings_for):  # type: ignore[no-untyped-def]
-    """Baton running against the Slack emulator; fails the test if Baton broke one of Slack's rules."""
+async def harness(settings_for, request):  # type: ignore[no-untyped-def]
+    """Baton running against the Slack emulator; fails the test if Baton broke one of Slack's rules.
+
+    `@pytest.mark.baton_env(NAME="value")` gives the test's Baton extra settings.
+    """
     from tests.harness import start_harness, stop_harness
 
-    h = await start_harness(settings_for)
+    marker = request.node.get_closest_marker("baton_env")
+    h = await start_harness(settings_for, **(marker.kwargs if marker else {}))
     try:
         yield h
         await h.settle()

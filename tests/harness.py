@@ -90,7 +90,8 @@ class Harness:
         return answers[0].status
 
 
-async def start_harness(settings_for: Any) -> Harness:
+async def start_harness(settings_for: Any, **env: str) -> Harness:
+    """The cast, the channel and a running Baton; `env` adds settings (e.g. BATON_MAX_FILE_MB)."""
     emu = SlackEmulator(host_name="Northwind Distribution")
     await emu.start()
     retail = emu.add_org("Retail Co")
@@ -101,6 +102,7 @@ async def start_harness(settings_for: Any) -> Harness:
         SLACK_BOT_TOKEN=emu.bot_token,
         SLACK_SIGNING_SECRET=emu.signing_secret,
         SLACK_API_URL=emu.api_url,
+        **env,
     )
     harness = Harness(emu=emu, settings=settings, alice=alice, bob=bob, channel=channel)
     await harness.start_baton()

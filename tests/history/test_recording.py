@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
@@ -108,3 +110,22 @@ async def test_time_baton_was_not_running_is_recorded_as_a_gap(harness: Harness)
     gap = [e for e in events if e.kind == "history_gap"]
     assert len(gap) == 1 and gap[0].data["from"] < gap[0].data["to"]
     assert verify_chain(events) == []
+
+
+@pytest.mark.baton_env(BATON_MAX_FILE_MB="1")
+async def test_a_channel_file_over_the_size_limit_is_recorded_as_not_stored(harness: Harness) -> None:
+    h = harness
+    await helpers.start(h)
+    big = b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024) + b"%%EOF\n"
+    await h.bob.share_file(h.channel, "scan.pdf", big)
+    await h.settle()
+    (version,) = await _versions(h)
+    assert version.blob_sha256 is None and version.size == len(big) and "1 MB" in (version.reason or "")
+    blobs = h.settings.BATON_DATA_DIR / "blobs"
+    assert not [p for p in blobs.rglob("*") if p.is_file()], "nothing of it was stored"
+    assert "scan.pdf" in h.bob.ephemerals(h.channel)[-1].text
+
+
+async def _versions(h: Harness) -> list[DocumentVersion]:
+    async with h.baton.deps.sessions() as session:
+        return list((await session.scalars(select(DocumentVersion))).all())
