@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
