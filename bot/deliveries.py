@@ -32,6 +32,7 @@ from models.sides import Side
 from models.use_cases import (
     collaboration_view,
     documents_of,
+    due_for,
     files_to_publish,
     home_view,
     record_card,
@@ -162,7 +163,8 @@ def build_deliverers(
         user_id = entry.payload["user_id"]
         async with sessions() as session:
             view = await home_view(session, user_id)
-        await slack.views_publish(user_id=user_id, view=home_blocks.home(view))
+            due = await due_for(session, user_id=user_id, today=utcnow().date())
+        await slack.views_publish(user_id=user_id, view=home_blocks.home(view, due=due))
         return {"user": user_id}
 
     async def invite_guest(entry: OutboxEntry) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from handlers.common import tell
 from handlers.messages import on_file_shared, on_message
 from models.sides import Actor
 from models.slack_events import first_time
-from models.use_cases import home_view, invite_accepted, invite_declined, member_joined, member_left
+from models.use_cases import due_for, home_view, invite_accepted, invite_declined, member_joined, member_left
 
 __all__ = ["SUBSCRIBED_EVENTS", "register"]
 
@@ -140,7 +140,8 @@ async def on_home_opened(deps: Deps, event: dict[str, Any]) -> None:
         return
     async with deps.sessions() as session:
         view = await home_view(session, event["user"])
-    await deps.slack.views_publish(user_id=event["user"], view=home_blocks.home(view))
+        due = await due_for(session, user_id=event["user"], today=deps.clock().date())
+    await deps.slack.views_publish(user_id=event["user"], view=home_blocks.home(view, due=due))
 
 
 async def acknowledge_only() -> None:

@@ -6,13 +6,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.blocks.ids import BlockId, CallbackId
+from bot.blocks.ids import ActionId, BlockId, CallbackId
+from bot.blocks.metadata import CollaborationRef
 from bot.blocks.schedule import parse_schedule, schedule_modal
 from bot.deps import Deps
 from handlers.common import Reply, actor_from_body, after_ack, tell
-from models.errors import BatonError, InvalidInput
+from models.errors import BatonError, InvalidInput, NotFound
 from models.sides import Actor
-from models.use_cases import account_of_channel, account_view, set_schedule, update_account
+from models.use_cases import account_of_channel, account_view, get_collaboration, set_schedule, update_account
 
 __all__ = ["open_schedule", "register"]
 
@@ -92,5 +93,27 @@ async def on_schedule(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
     )
 
 
+async def on_home_schedule(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps) -> None:
+    """The Home tab's Statement schedule button: the schedule of that collaboration's account."""
+    await ack()
+    actor = actor_from_body(body)
+    try:
+        ref = CollaborationRef.parse(action.get("value"))
+        async with deps.sessions() as session:
+            channel_id = (await get_collaboration(session, ref.collaboration_id)).channel_id
+        reply = await open_schedule(deps, actor, channel_id, body.get("trigger_id"))
+    except (ValueError, NotFound):
+        reply = Reply("That button is from an old Home tab: open Home again.")
+    if reply.text:
+        after_ack(
+            deps,
+            tell(deps, None, actor.user_id, reply.text),
+            name="answer schedule",
+            channel_id=None,
+            user_id=actor.user_id,
+        )
+
+
 def register(app: AsyncApp) -> None:
     app.view(CallbackId.SCHEDULE.value)(on_schedule)
+    app.action(ActionId.HOME_SCHEDULE.value)(on_home_schedule)

@@ -21,6 +21,7 @@ from bot.blocks.format import channel_link, channel_url, clipped_escape, day_lab
 from bot.blocks.ids import ActionId
 from bot.blocks.metadata import CollaborationRef
 from bot.blocks.parts import org
+from models.flows.reminders import DueItem
 from models.flows.views import HomeItem, HomeView
 from models.sides import Role
 
@@ -31,8 +32,9 @@ MAX_BLOCKS = 100  # Slack's limit for a Home tab
 _TITLE_MAX = 200
 
 
-def home(view: HomeView) -> View:
-    """The Home tab: "Your turn" (with Pass turn for leaders) and "Waiting on them", most urgent first.
+def home(view: HomeView, *, due: Sequence[DueItem] = ()) -> View:
+    """The Home tab: what is due or overdue, "Your turn" (with Pass turn and the statement schedule for
+    leaders) and "Waiting on them", most urgent first.
 
     Past Slack's 100 blocks the lists are cut, "your turn" first kept, each cut list ending in
     "…and N more".
@@ -42,6 +44,8 @@ def home(view: HomeView) -> View:
     mine = [_your_turn_item(item) for item in view.your_turn]
     theirs = [_waiting_item(item) for item in view.waiting_on_them]
     fixed: list[Block] = [HeaderBlock(text=PlainTextObject(text="Your collaborations"))]
+    if due:
+        fixed.append(_due_block(due))
     your_head = _group_head("Your turn", len(mine))
     their_head = [DividerBlock(), _group_head("Waiting on them", len(theirs))]
     footer = _footer()
@@ -59,6 +63,24 @@ def home(view: HomeView) -> View:
     blocks += _listed(shown_theirs, len(theirs), empty="Nothing is waiting on a retailer.")
     blocks.append(footer)
     return View(type="home", blocks=blocks)
+
+
+_DUE_SHOWN = 10
+
+
+def _due_block(due: Sequence[DueItem]) -> SectionBlock:
+    """Statements and requests waiting on you, with their dates: one block, at most ten lines."""
+    lines = []
+    for item in list(due)[:_DUE_SHOWN]:
+        when = f" · due {day_label(item.due_date)}" if item.due_date is not None else ""
+        if item.kind == "statement":
+            what = f"Statement for {clipped_escape(period_label(item.period), 40)}" if item.period else "Statement"
+        else:
+            what = f"Request {clipped_escape(item.label or '', 40)}"
+        lines.append(f"• {what} · {clipped_escape(item.title, 120)} · {channel_link(item.channel_id)}{when}")
+    if len(due) > _DUE_SHOWN:
+        lines.append(f"…and {len(due) - _DUE_SHOWN} more.")
+    return SectionBlock(text=MarkdownTextObject(text="*Due and overdue*\n" + "\n".join(lines)))
 
 
 def _fit(units: list[list[Block]], budget: int) -> tuple[list[list[Block]], int]:
@@ -120,6 +142,13 @@ def _your_turn_item(item: HomeItem) -> list[Block]:
                 value=CollaborationRef(item.collaboration_id, turn=item.turn_number).to_json(),
                 style="primary",
             ),
+        )
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text="Statement schedule"),
+                action_id=ActionId.HOME_SCHEDULE,
+                value=CollaborationRef(item.collaboration_id).to_json(),
+            )
         )
     return [SectionBlock(text=MarkdownTextObject(text=_describe(item))), ActionsBlock(elements=buttons)]
 

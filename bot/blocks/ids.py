@@ -36,6 +36,7 @@ class ActionId(enum.StrEnum):
     # which must be acked (a no-op listener) like any other.
     OPEN_CHANNEL = "open_channel"
     HOME_PASS_TURN = "home_pass_turn"
+    HOME_SCHEDULE = "home_schedule"  # a host leader's Statement schedule button on the Home tab
     # Every input element in a modal: `state.values[block_id]["input"]`.
     INPUT = "input"
     # A scheduled reminder's or nudge's Snooze 1 day button; value: bot.blocks.reminders.snooze_value.

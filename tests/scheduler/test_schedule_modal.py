@@ -33,3 +33,21 @@ async def test_the_retailer_cannot_open_the_schedule(harness: Harness) -> None:
     await h.settle()
     assert h.bob.modal is None
     assert "schedule" in h.bob.ephemerals(h.channel)[-1].text.lower()
+
+
+async def test_home_shows_what_is_due_and_opens_the_schedule(harness: Harness) -> None:
+    from scheduler.jobs import run_due
+    from tests.scheduler.test_in_slack import Months, start_by_hand, with_scheduled_deliverers
+
+    h, months = harness, Months.from_today()
+    with_scheduled_deliverers(h)
+    await start_by_hand(h, months)
+    await run_due(h.baton.deps.sessions, now=months.run_at, default_timezone="UTC")
+    await h.settle()
+    await h.alice.open_home()
+    await h.settle()
+    home = h.alice.home
+    assert home is not None and "Due and overdue" in home.content and "Statement for" in home.content
+    await h.alice.click("Statement schedule", in_home=True)
+    await h.emu.wait_for(lambda: h.alice.modal)
+    assert h.alice.modal is not None and "Which day" in h.alice.modal.content
