@@ -46,7 +46,7 @@ def test_your_turn_items_have_pass_turn_for_leaders_and_open_channel() -> None:
     )
     assert "November 2026 statement · Turn 2 · Acme's turn · <#C0CHAN0001> · due Fri 4 Dec 2026" in seen
     assert "Turn 2 · Retail Co's turn · <#C0CHAN0003>" in seen
-    assert labels(blocks) == ["Pass turn", "Open channel", "Open channel", "Open channel"]
+    assert labels(blocks) == ["Pass turn", "Open channel", "Statement schedule", "Open channel", "Open channel"]
     found = buttons(blocks)
     assert found[0]["action_id"] == ActionId.HOME_PASS_TURN
     assert CollaborationRef.parse(found[0]["value"]) == CollaborationRef(101, turn=2)
