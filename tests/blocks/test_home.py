@@ -50,7 +50,10 @@ def test_your_turn_items_have_pass_turn_for_leaders_and_open_channel() -> None:
     found = buttons(blocks)
     assert found[0]["action_id"] == ActionId.HOME_PASS_TURN
     assert CollaborationRef.parse(found[0]["value"]) == CollaborationRef(101, turn=2)
-    for button, channel in zip(found[1:], ["C0CHAN0001", "C0CHAN0002", "C0CHAN0003"], strict=True):
+    assert found[2]["action_id"] == ActionId.HOME_SCHEDULE
+    assert CollaborationRef.parse(found[2]["value"]) == CollaborationRef(101)
+    links = [b for b in found if b["action_id"] == ActionId.OPEN_CHANNEL]
+    for button, channel in zip(links, ["C0CHAN0001", "C0CHAN0002", "C0CHAN0003"], strict=True):
         assert button["action_id"] == ActionId.OPEN_CHANNEL
         assert button["url"] == f"https://slack.com/app_redirect?channel={channel}"
     assert_only_tokens(blocks, channels=["C0CHAN0001", "C0CHAN0002", "C0CHAN0003"])
