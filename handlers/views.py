@@ -7,6 +7,7 @@ ephemeral message instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -14,7 +15,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import modals
 from bot.blocks.ids import BlockId, CallbackId
-from bot.blocks.metadata import CollaborationRef
 from bot.deps import Deps
 from handlers.common import actor_from_body, after_ack
 from handlers.openers import start_refusal, today
@@ -46,14 +46,28 @@ async def _channel_of(deps: Deps, collaboration_id: int) -> str:
         return (await get_collaboration(session, collaboration_id)).channel_id
 
 
-async def _checked(
-    ack: AsyncAck, deps: Deps, actor: Actor, action: Action, ref: CollaborationRef, block: BlockId
-) -> bool:
-    refusal = await why_not(deps.sessions, actor, action, ref.collaboration_id)
+async def _accepted(
+    ack: AsyncAck, deps: Deps, body: dict[str, Any], parse: Callable[[], Any], action: Action, block: BlockId
+) -> tuple[Any, Actor] | None:
+    """Parse a submission, show its form errors or the refusal on `block`, else ack (closing the modal).
+
+    Returns the form and the actor when the work may go ahead (the use case checks again after the ack).
+    """
+    try:
+        form: Any = parse()
+    except ValueError:
+        await _refuse(ack, block, BAD_FORM)
+        return None
+    if form.errors:
+        await ack(response_action="errors", errors={k.value: v for k, v in form.errors.items()})
+        return None
+    actor = actor_from_body(body)
+    refusal = await why_not(deps.sessions, actor, action, form.ref.collaboration_id)
     if refusal is not None:
         await _refuse(ack, block, refusal.message)
-        return False
-    return True
+        return None
+    await ack()
+    return form, actor
 
 
 async def on_pass(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
@@ -67,18 +81,11 @@ async def on_skip(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], dep
 async def _submit_turn_end(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps, *, skip: bool
 ) -> None:
-    try:
-        form = modals.parse_skip(view) if skip else modals.parse_pass(view)
-    except ValueError:
-        await _refuse(ack, BlockId.MESSAGE, BAD_FORM)
-        return
-    if form.errors:
-        await ack(response_action="errors", errors={k.value: v for k, v in form.errors.items()})
-        return
-    actor = actor_from_body(body)
-    if not await _checked(ack, deps, actor, Action.SKIP if skip else Action.PASS, form.ref, BlockId.MESSAGE):
+    parse = (lambda: modals.parse_skip(view)) if skip else (lambda: modals.parse_pass(view))
+    accepted = await _accepted(ack, deps, body, parse, Action.SKIP if skip else Action.PASS, BlockId.MESSAGE)
+    if accepted is None:
         return None
-    await ack()
+    form, actor = accepted
     change: Any = skip_turn if skip else pass_turn
 
     async def work() -> None:
@@ -99,18 +106,10 @@ async def _submit_turn_end(
 
 
 async def on_reopen(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-    try:
-        form = modals.parse_reason(view)
-    except ValueError:
-        await _refuse(ack, BlockId.REASON, BAD_FORM)
-        return
-    if form.errors:
-        await ack(response_action="errors", errors={k.value: v for k, v in form.errors.items()})
-        return
-    actor = actor_from_body(body)
-    if not await _checked(ack, deps, actor, Action.REOPEN, form.ref, BlockId.REASON):
+    accepted = await _accepted(ack, deps, body, lambda: modals.parse_reason(view), Action.REOPEN, BlockId.REASON)
+    if accepted is None:
         return None
-    await ack()
+    form, actor = accepted
 
     async def work() -> None:
         async with deps.sessions.begin() as session:
@@ -129,18 +128,12 @@ async def on_reopen(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], d
 
 
 async def on_add_people(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-    try:
-        form = modals.parse_add_people(view)
-    except ValueError:
-        await _refuse(ack, BlockId.PEOPLE, BAD_FORM)
-        return
-    if form.errors:
-        await ack(response_action="errors", errors={k.value: v for k, v in form.errors.items()})
-        return
-    actor = actor_from_body(body)
-    if not await _checked(ack, deps, actor, Action.ADD_PEOPLE, form.ref, BlockId.PEOPLE):
+    accepted = await _accepted(
+        ack, deps, body, lambda: modals.parse_add_people(view), Action.ADD_PEOPLE, BlockId.PEOPLE
+    )
+    if accepted is None:
         return None
-    await ack()
+    form, actor = accepted
     collaboration_id = form.ref.collaboration_id
 
     async def work() -> None:
