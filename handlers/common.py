@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from handlers.errors import explain
-from models.errors import NotFound
+from models.errors import BatonError, NotFound
 from models.sides import Actor
 from models.use_cases import active_in_channel, latest_in_channel
 
 __all__ = [
+    "STALE_FORM",
+    "Check",
     "Reply",
+    "accept_submission",
     "actor_from_body",
     "actor_from_command",
     "after_ack",
@@ -76,6 +80,36 @@ def after_ack(deps: Deps, work: Awaitable[None], *, name: str, channel_id: str |
 
 async def _as_coroutine(work: Awaitable[None]) -> None:
     await work
+
+
+STALE_FORM = "This form is out of date. Close it and start again from the card."
+
+Check = Callable[[Actor, Any], Awaitable[BatonError | None]]
+
+
+async def accept_submission(
+    ack: AsyncAck, body: dict[str, Any], parse: Callable[[], Any], block: str, check: Check
+) -> tuple[Any, Actor] | None:
+    """Parse a modal submission; show its form errors, or `check`'s refusal on `block`; else ack.
+
+    Returns the form and the actor when the work may go ahead after the ack (the use case checks
+    again in its transaction, so a lost race still changes nothing).
+    """
+    try:
+        form = parse()
+    except ValueError:
+        await ack(response_action="errors", errors={block: STALE_FORM})
+        return None
+    if form.errors:
+        await ack(response_action="errors", errors={str(getattr(k, "value", k)): v for k, v in form.errors.items()})
+        return None
+    actor = actor_from_body(body)
+    refusal = await check(actor, form)
+    if refusal is not None:
+        await ack(response_action="errors", errors={block: refusal.message})
+        return None
+    await ack()
+    return form, actor
 
 
 @dataclass(frozen=True)

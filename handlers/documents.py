@@ -21,10 +21,10 @@ from bot.blocks.metadata import CollaborationRef, RequestRef
 from bot.blocks.updates import draft_confirmation
 from bot.deps import Deps
 from bot.slack_files import fetch_file
-from handlers.common import Reply, actor_from_body, after_ack, channel_collaboration, tell
+from handlers.common import Check, Reply, accept_submission, actor_from_body, after_ack, channel_collaboration, tell
 from handlers.errors import explain
 from handlers.openers import today
-from models.errors import NotFound
+from models.errors import BatonError, NotFound
 from models.requests import RequestAction
 from models.sides import Actor, Side
 from models.use_cases import (
@@ -325,21 +325,28 @@ async def _stage_files(
     return version_ids, lines
 
 
+def _may_work(deps: Deps) -> Check:
+    async def check(actor: Actor, form: Any) -> BatonError | None:
+        return await why_not(deps.sessions, actor, Action.WORK, form.ref.collaboration_id)
+
+    return check
+
+
+def _may_act_on_request(deps: Deps, action: RequestAction) -> Check:
+    async def check(actor: Actor, form: Any) -> BatonError | None:
+        channel_id = form.ref.channel_id or await _channel_of(deps, form.ref.collaboration_id)
+        return await request_refusal(deps.sessions, actor, form.ref.request_id, action, channel_id=channel_id)
+
+    return check
+
+
 async def on_upload(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-    try:
-        form = document_blocks.parse_upload(view, **_limits(deps))
-    except ValueError:
-        await ack(response_action="errors", errors={BlockId.FILE.value: STALE})
+    accepted = await accept_submission(
+        ack, body, lambda: document_blocks.parse_upload(view, **_limits(deps)), BlockId.FILE.value, _may_work(deps)
+    )
+    if accepted is None:
         return
-    if form.errors:
-        await ack(response_action="errors", errors=_errors(form.errors))
-        return
-    actor = actor_from_body(body)
-    refusal = await why_not(deps.sessions, actor, Action.WORK, form.ref.collaboration_id)
-    if refusal is not None:
-        await ack(response_action="errors", errors={BlockId.FILE.value: refusal.message})
-        return
-    await ack()
+    form, actor = accepted
     channel_id = form.ref.channel_id or await _channel_of(deps, form.ref.collaboration_id)
 
     async def work() -> None:
@@ -372,20 +379,16 @@ async def _other_org(deps: Deps, collaboration_id: int, actor: Actor) -> str:
 
 
 async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-    try:
-        form = request_blocks.parse_request(view, today=today(deps))
-    except ValueError:
-        await ack(response_action="errors", errors={BlockId.CATEGORY.value: STALE})
+    accepted = await accept_submission(
+        ack,
+        body,
+        lambda: request_blocks.parse_request(view, today=today(deps)),
+        BlockId.CATEGORY.value,
+        _may_work(deps),
+    )
+    if accepted is None:
         return
-    if form.errors:
-        await ack(response_action="errors", errors=_errors(form.errors))
-        return
-    actor = actor_from_body(body)
-    refusal = await why_not(deps.sessions, actor, Action.WORK, form.ref.collaboration_id)
-    if refusal is not None:
-        await ack(response_action="errors", errors={BlockId.CATEGORY.value: refusal.message})
-        return
-    await ack()
+    form, actor = accepted
     channel_id = form.ref.channel_id or await _channel_of(deps, form.ref.collaboration_id)
 
     async def work() -> None:
@@ -409,23 +412,17 @@ async def on_request(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], 
 
 
 async def on_fulfil(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-    try:
-        form = request_blocks.parse_fulfil(view, **_limits(deps))
-    except ValueError:
-        await ack(response_action="errors", errors={BlockId.FILE.value: STALE})
-        return
-    if form.errors:
-        await ack(response_action="errors", errors=_errors(form.errors))
-        return
-    actor = actor_from_body(body)
-    channel_id = form.ref.channel_id or await _channel_of(deps, form.ref.collaboration_id)
-    refusal = await request_refusal(
-        deps.sessions, actor, form.ref.request_id, RequestAction.FULFIL, channel_id=channel_id
+    accepted = await accept_submission(
+        ack,
+        body,
+        lambda: request_blocks.parse_fulfil(view, **_limits(deps)),
+        BlockId.FILE.value,
+        _may_act_on_request(deps, RequestAction.FULFIL),
     )
-    if refusal is not None:
-        await ack(response_action="errors", errors={BlockId.FILE.value: refusal.message})
+    if accepted is None:
         return
-    await ack()
+    form, actor = accepted
+    channel_id = form.ref.channel_id or await _channel_of(deps, form.ref.collaboration_id)
 
     async def work() -> None:
         staged, _ = await _stage_files(deps, actor, form.ref.collaboration_id, channel_id, form.files, None)
@@ -457,26 +454,13 @@ async def on_fulfil(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], d
 
 def _transition_submitted(kind: RequestAction) -> Callable[..., Awaitable[None]]:
     async def listener(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-        try:
-            form: Any = (
-                request_blocks.parse_accept(view)
-                if kind is RequestAction.ACCEPT
-                else request_blocks.parse_request_reason(view)
-            )
-        except ValueError:
-            await ack(response_action="errors", errors={BlockId.REASON.value: STALE})
-            return
+        parse = request_blocks.parse_accept if kind is RequestAction.ACCEPT else request_blocks.parse_request_reason
         block = BlockId.OUTCOME if kind is RequestAction.ACCEPT else BlockId.REASON
-        if form.errors:
-            await ack(response_action="errors", errors=_errors(form.errors))
+        accepted = await accept_submission(ack, body, lambda: parse(view), block.value, _may_act_on_request(deps, kind))
+        if accepted is None:
             return
-        actor = actor_from_body(body)
+        form, actor = accepted
         channel_id = form.ref.channel_id or await _channel_of(deps, form.ref.collaboration_id)
-        refusal = await request_refusal(deps.sessions, actor, form.ref.request_id, kind, channel_id=channel_id)
-        if refusal is not None:
-            await ack(response_action="errors", errors={block.value: refusal.message})
-            return
-        await ack()
         request_id = form.ref.request_id
         changes = {
             RequestAction.ACCEPT: lambda s: accept_request(

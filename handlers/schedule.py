@@ -13,7 +13,15 @@ from bot.deps import Deps
 from handlers.common import Reply, actor_from_body, after_ack, tell
 from models.errors import BatonError, InvalidInput, NotFound
 from models.sides import Actor
-from models.use_cases import account_of_channel, account_view, get_collaboration, set_schedule, update_account
+from models.use_cases import (
+    account_of_channel,
+    account_view,
+    get_collaboration,
+    set_schedule,
+    set_sharepoint,
+    sharepoint_of,
+    update_account,
+)
 
 __all__ = ["open_schedule", "register"]
 
@@ -31,7 +39,9 @@ async def open_schedule(deps: Deps, actor: Actor, channel_id: str, trigger_id: s
         if account is None:
             return Reply(NO_ACCOUNT)
         view = await account_view(session, account.id, default_timezone=deps.settings.BATON_TIMEZONE)
-    modal = schedule_modal(view.id, view.name, view.schedule, view.customer_number)
+        # The SharePoint folders only when Microsoft 365 is configured.
+        sharepoint = await sharepoint_of(session, account.id) if deps.graph is not None else None
+    modal = schedule_modal(view.id, view.name, view.schedule, view.customer_number, sharepoint)
 
     async def work() -> None:
         await deps.slack.views_open(trigger_id=trigger_id, view=modal)
@@ -49,6 +59,13 @@ async def on_schedule(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
     if form.errors:
         await ack(response_action="errors", errors=form.errors)
         return
+    sharepoint = form.sharepoint if deps.graph is not None else None
+    if sharepoint is not None and deps.graph is not None:
+        from bot.sharepoint import check_folders  # Microsoft 365's modules load only when it is configured
+
+        if errors := await check_folders(deps.graph, sharepoint):
+            await ack(response_action="errors", errors=errors)
+            return
     actor = actor_from_body(body)
     # Saved before the answer, so a refusal or a wrong value shows on the form itself.
     try:
@@ -77,6 +94,16 @@ async def on_schedule(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                 customer_number=form.customer_number or "",
                 default_timezone=deps.settings.BATON_TIMEZONE,
             )
+            if sharepoint is not None:
+                await set_sharepoint(
+                    session,
+                    actor=actor,
+                    account_id=form.account_id,
+                    statement_folder_url=sharepoint.statement_folder_url,
+                    file_pattern=sharepoint.file_pattern,
+                    archive_folder_url=sharepoint.archive_folder_url,
+                    now=deps.clock(),
+                )
     except InvalidInput as e:
         await ack(response_action="errors", errors={e.field or BlockId.DAY.value: e.message})
         return

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import modals
 from bot.blocks.ids import BlockId, CallbackId
 from bot.deps import Deps
-from handlers.common import actor_from_body, after_ack
+from handlers.common import accept_submission, actor_from_body, after_ack
 from handlers.openers import start_refusal, today
 from models.errors import BatonError, InvalidInput
 from models.sides import Actor, NewPerson
@@ -49,25 +49,10 @@ async def _channel_of(deps: Deps, collaboration_id: int) -> str:
 async def _accepted(
     ack: AsyncAck, deps: Deps, body: dict[str, Any], parse: Callable[[], Any], action: Action, block: BlockId
 ) -> tuple[Any, Actor] | None:
-    """Parse a submission, show its form errors or the refusal on `block`, else ack (closing the modal).
+    async def check(actor: Actor, form: Any) -> BatonError | None:
+        return await why_not(deps.sessions, actor, action, form.ref.collaboration_id)
 
-    Returns the form and the actor when the work may go ahead (the use case checks again after the ack).
-    """
-    try:
-        form: Any = parse()
-    except ValueError:
-        await _refuse(ack, block, BAD_FORM)
-        return None
-    if form.errors:
-        await ack(response_action="errors", errors={k.value: v for k, v in form.errors.items()})
-        return None
-    actor = actor_from_body(body)
-    refusal = await why_not(deps.sessions, actor, action, form.ref.collaboration_id)
-    if refusal is not None:
-        await _refuse(ack, block, refusal.message)
-        return None
-    await ack()
-    return form, actor
+    return await accept_submission(ack, body, parse, block.value, check)
 
 
 async def on_pass(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
