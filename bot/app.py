@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -17,20 +18,24 @@ from slack_bolt.async_app import AsyncApp
 import handlers
 from bot import __version__
 from bot.blobs import LocalBlobStore
-from bot.db import create_engine, database_reachable, session_factory
-from bot.deliveries import build_deliverers
+from bot.db import Sessions, create_engine, database_reachable, session_factory
+from bot.deliveries import KeepArchive, build_deliverers
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.heartbeat import Heartbeat
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
-from bot.outbox import OutboxWorker, RetryPolicy
+from bot.outbox import Deliverer, OutboxWorker, RetryPolicy
 from bot.scheduled_deliveries import build_scheduled_deliverers
 from bot.settings import Settings
-from bot.slack_client import build_web_client
+from bot.slack_client import BatonWebClient, build_web_client
 from bot.tasks import BackgroundTasks
 from models.base import utcnow
 from models.flows.problems import report_set_aside
 from models.outbox import OutboxEntry
+
+if TYPE_CHECKING:
+    from bot.graph import GraphClient, TokenProvider
+    from bot.sharepoint import StatementPickup
 
 __all__ = ["Baton", "build_baton", "request_kind"]
 
@@ -47,13 +52,18 @@ class Baton:
     bolt: AsyncApp
     web: web.Application
     heartbeat: Heartbeat
+    # Statements from SharePoint (Microsoft 365 only): run with the scheduler (`Scheduler(after_run=…)`).
+    pickup: StatementPickup | None = None
     _started: bool = field(default=False, init=False)
 
     async def start_workers(self) -> None:
-        """Start what runs beside the request handlers: the heartbeat (recording any downtime) and the outbox."""
+        """Start what runs beside the request handlers: the heartbeat (recording any downtime) and the outbox;
+        with Microsoft 365, a first token request in the background (its outcome shows on /healthz)."""
         if not self._started:
             await self.heartbeat.start()
             self.deps.outbox.start()
+            if self.deps.microsoft_tokens is not None:
+                self.deps.tasks.spawn(self.deps.microsoft_tokens.check(), name="microsoft 365 token check")
             self._started = True
 
     async def close(self) -> None:
@@ -63,6 +73,10 @@ class Baton:
             await self.deps.outbox.stop()
             await self.heartbeat.stop()
             self._started = False
+        if self.deps.graph is not None:
+            await self.deps.graph.aclose()
+        if self.deps.microsoft_tokens is not None:
+            await self.deps.microsoft_tokens.aclose()
         await self.deps.engine.dispose()
 
 
@@ -81,11 +95,16 @@ def build_baton(
         async with sessions.begin() as session:
             await report_set_aside(session, entry_id=entry.id)
 
+    archives_dir = settings.BATON_DATA_DIR / "archives"
+    microsoft = _microsoft365(settings, sessions, slack, archives_dir)
     outbox = OutboxWorker(
         sessions=sessions,
         deliverers={
-            **build_deliverers(slack, sessions, blobs, settings.BATON_DATA_DIR / "archives"),
+            **build_deliverers(
+                slack, sessions, blobs, archives_dir, keep_archive=microsoft.keep_archive if microsoft else None
+            ),
             **build_scheduled_deliverers(slack, sessions),
+            **(microsoft.deliverers if microsoft else {}),
         },
         metrics=metrics,
         policy=outbox_policy or RetryPolicy(),
@@ -103,9 +122,52 @@ def build_baton(
         outbox=outbox,
         tasks=BackgroundTasks(),
         clock=utcnow,
+        microsoft_tokens=microsoft.tokens if microsoft else None,
+        graph=microsoft.graph if microsoft else None,
     )
+    pickup = None
+    if microsoft is not None:
+        from bot.sharepoint import StatementPickup
+
+        pickup = StatementPickup(
+            sessions=sessions, graph=microsoft.graph, blobs=blobs, settings=settings, outbox=outbox
+        )
     bolt = build_bolt_app(deps)
-    return Baton(deps=deps, bolt=bolt, web=build_web_app(bolt, deps), heartbeat=Heartbeat(sessions, deps.clock))
+    return Baton(
+        deps=deps,
+        bolt=bolt,
+        web=build_web_app(bolt, deps),
+        heartbeat=Heartbeat(sessions, deps.clock),
+        pickup=pickup,
+    )
+
+
+@dataclass(frozen=True)
+class _Microsoft365:
+    tokens: TokenProvider
+    graph: GraphClient
+    keep_archive: KeepArchive
+    deliverers: Mapping[str, Deliverer]
+
+
+def _microsoft365(
+    settings: Settings, sessions: Sessions, slack: BatonWebClient, archives_dir: Path
+) -> _Microsoft365 | None:
+    """The token provider, Graph client and their deliverers, when Microsoft 365 is configured (else None:
+    nothing of it is loaded)."""
+    if not settings.microsoft_configured:
+        return None
+    from bot.graph import GraphClient, TokenProvider
+    from bot.sharepoint import ArchiveFiler, build_sharepoint_deliverers
+
+    tokens = TokenProvider.from_settings(settings)
+    graph = GraphClient.from_settings(settings, tokens)
+    return _Microsoft365(
+        tokens=tokens,
+        graph=graph,
+        keep_archive=ArchiveFiler(sessions, archives_dir).keep,
+        deliverers=build_sharepoint_deliverers(slack, sessions, graph),
+    )
 
 
 class _EnvTokenNotice(logging.Filter):
@@ -173,11 +235,15 @@ def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
 
     async def healthz(_request: web.Request) -> web.Response:
         reachable, detail = await database_reachable(deps.engine)
-        body = {
+        body: dict[str, Any] = {
             "status": "ok" if reachable else "unavailable",
             "version": __version__,
             "database": {"reachable": reachable, "detail": detail},
         }
+        if deps.microsoft_tokens is not None:  # its last outcome, no request; never a 503 of its own
+            from bot.graph import microsoft365_status
+
+            body["microsoft365"] = microsoft365_status(deps.microsoft_tokens).as_dict()
         return web.json_response(body, status=200 if reachable else 503)
 
     async def metrics(_request: web.Request) -> web.Response:

@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.BATON_LOG_FORMAT)
     try:
         return asyncio.run(_run(command, args, settings))
+    except SettingsError as e:  # found while wiring (an unreadable MS_CLIENT_CERT_PATH, say)
+        return _fail(str(e))
     except KeyboardInterrupt:
         return 130
 

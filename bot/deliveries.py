@@ -6,8 +6,9 @@ shows the same thing, and a card refreshed after three changes shows all three.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,13 @@ from bot.blocks import requests as request_blocks
 from bot.blocks import updates as update_blocks
 from bot.blocks.archive import archive_comment
 from bot.blocks.notices import delivery_problem_text, invite_failed_text
+from bot.blocks.sharepoint import archive_filing_problem_text
 from bot.db import Sessions
 from bot.outbox import Deliverer, DeliveryFailed
 from bot.slack_client import BatonWebClient
 from bot.slack_files import upload_stream
 from models.base import utcnow
+from models.flows.sharepoint import latest_filing
 from models.outbox import OutboxEntry, OutboxKind
 from models.sides import Side
 from models.use_cases import (
@@ -43,7 +46,11 @@ from models.use_cases import (
     turn_view,
 )
 
-__all__ = ["build_deliverers"]
+__all__ = ["KeepArchive", "build_deliverers"]
+
+# Takes over an archive zip once it is shared (collaboration id, up_to_seq, path, name): True when it was
+# kept to be filed elsewhere (bot.sharepoint.ArchiveFiler.keep), False to delete it as usual.
+KeepArchive = Callable[[int, int, Path, str], Awaitable[bool]]
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +73,14 @@ INVITE_REFUSALS = frozenset(
 
 
 def build_deliverers(
-    slack: BatonWebClient, sessions: Sessions, blobs: BlobStore, archives_dir: Path
+    slack: BatonWebClient,
+    sessions: Sessions,
+    blobs: BlobStore,
+    archives_dir: Path,
+    *,
+    keep_archive: KeepArchive | None = None,
 ) -> Mapping[str, Deliverer]:
-    """The deliverer for every outbox kind."""
+    """The deliverer for every outbox kind (`keep_archive`: when Microsoft 365 files archives)."""
 
     async def send_dm(user: str, text: str, blocks: Any = None) -> dict[str, Any]:
         opened = await slack.conversations_open(users=user)
@@ -101,6 +113,15 @@ def build_deliverers(
             return {"skipped": "entry gone"}
         channel = str(failed.payload.get("channel") or failed.lane)
         text = delivery_problem_text(channel, failed.last_error or "unknown error")
+        if failed.kind == OutboxKind.FILE_ARCHIVE:
+            kept = Path(str(failed.payload.get("path") or ""))
+            still_here = bool(kept.name) and await asyncio.to_thread(kept.is_file)
+            text = archive_filing_problem_text(
+                str(failed.payload.get("title") or ""),
+                channel,
+                failed.last_error or "unknown error",
+                str(kept) if still_here else None,
+            )
         return await send_dm(entry.payload["user_id"], text)
 
     async def card_refresh(entry: OutboxEntry) -> dict[str, Any]:
@@ -114,7 +135,10 @@ def build_deliverers(
             ]
             summary = await request_summary(session, collaboration_id)
             documents = await documents_of(session, collaboration_id, viewer_side=None)
-        text, blocks = card_blocks.card(view, requests=open_requests, summary=summary, documents=documents)
+            filed = await latest_filing(session, collaboration_id)
+        text, blocks = card_blocks.card(
+            view, requests=open_requests, summary=summary, documents=documents, filed_archive=filed
+        )
         if view.card_ts is not None:
             await slack.chat_update(channel=view.channel_id, ts=view.card_ts, text=text, blocks=blocks)
             return {"ts": view.card_ts, "updated": True}
@@ -257,6 +281,7 @@ def build_deliverers(
                 f"archive head {result.head_hash} differs from the recorded {entry.payload['head_hash']}",
                 permanent=True,
             )
+        kept = False
         try:
             file_id = await upload_stream(
                 slack,
@@ -267,8 +292,11 @@ def build_deliverers(
                 title=archive_file_name(view.title),
                 initial_comment=archive_comment(view, result.counts, result.head_hash),
             )
+            if keep_archive is not None:  # the very zip shared is the one filed
+                kept = await keep_archive(collaboration_id, up_to_seq, path, archive_file_name(view.title))
         finally:
-            path.unlink(missing_ok=True)  # Slack holds the copy people download; the record stays in the database
+            if not kept:  # Slack holds the copy people download; the record stays in the database
+                path.unlink(missing_ok=True)
         return {"file_id": file_id, "head_hash": result.head_hash, "size": result.size_bytes}
 
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +18,9 @@ from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from bot.slack_client import BatonWebClient
 from bot.tasks import BackgroundTasks
+
+if TYPE_CHECKING:  # msal and friends load only when Microsoft 365 is configured
+    from bot.graph import GraphClient, TokenProvider
 
 __all__ = ["Deps"]
 
@@ -36,3 +40,6 @@ class Deps:
     tasks: BackgroundTasks
     clock: Callable[[], datetime]
     channel_order: KeyedLocks = field(default_factory=KeyedLocks)
+    # Microsoft 365, built only when Settings say it is configured (`settings.microsoft_configured`).
+    microsoft_tokens: TokenProvider | None = None
+    graph: GraphClient | None = None

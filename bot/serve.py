@@ -41,7 +41,10 @@ async def serve(
     if with_scheduler:
         deps = baton.deps
         scheduler = Scheduler(
-            deps.sessions, default_timezone=settings.BATON_TIMEZONE, on_recorded=lambda _report: deps.outbox.wake()
+            deps.sessions,
+            default_timezone=settings.BATON_TIMEZONE,
+            on_recorded=lambda _report: deps.outbox.wake(),
+            after_run=baton.pickup.run if baton.pickup is not None else None,
         )
         scheduler.start()
     runner = web.AppRunner(baton.web, shutdown_timeout=20.0, access_log=None)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from models import collaborations, documents, drafts, heartbeat, history, outbox, requests, schedules, slack_events
+from models import (
+    collaborations,
+    documents,
+    drafts,
+    heartbeat,
+    history,
+    outbox,
+    requests,
+    schedules,
+    sharepoint,
+    slack_events,
+)
 
 __all__ = [
     "collaborations",
@@ -13,5 +24,6 @@ __all__ = [
     "outbox",
     "requests",
     "schedules",
+    "sharepoint",
     "slack_events",
 ]

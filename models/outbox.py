@@ -51,6 +51,14 @@ class OutboxKind(enum.StrEnum):
     TURN_NUDGE = "turn_nudge"  # payload: collaboration_id, turn, side, days, reminder_key, and user_id
     #                            (DM) or channel_id and mentions (channel post)
     CARD_UNPIN = "card_unpin"  # payload: collaboration_id — unpin a rolled-over collaboration's card
+    # Microsoft 365 (models/flows/sharepoint.py); delivered by bot/sharepoint.py, only when it is configured.
+    STATEMENT_PICKUP = "statement_pickup"  # payload: user_id, statement_file_id — DM a host leader that a
+    #                                        statement from SharePoint is staged (or why it was not);
+    #                                        lane "dm:<user>"; dedupe: statement-file:<file>:<user>
+    FILE_ARCHIVE = "file_archive"  # payload: collaboration_id, up_to_seq, path, name, title, channel — upload
+    #                                the archive zip shared in the channel into the account's SharePoint
+    #                                archive folder, record its link, delete the local zip; lane
+    #                                "sharepoint:<channel>"; dedupe: file-archive:<collaboration>:<seq>
 
 
 class OutboxStatus(enum.StrEnum):

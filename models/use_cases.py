@@ -57,6 +57,7 @@ from models.flows.requests import (
     request_summary,
     requests_of,
 )
+from models.flows.sharepoint import SharePointView, set_sharepoint, sharepoint_of
 from models.flows.start import start_collaboration
 from models.flows.turns import pass_turn, reopen, sign_off, skip_turn
 from models.flows.views import (
@@ -100,6 +101,7 @@ __all__ = [
     "RequestSummary",
     "RequestView",
     "Schedule",
+    "SharePointView",
     "Snoozed",
     "TurnView",
     "VersionStatus",
@@ -141,6 +143,8 @@ __all__ = [
     "requests_of",
     "schedule_of",
     "set_schedule",
+    "set_sharepoint",
+    "sharepoint_of",
     "sign_off",
     "skip_turn",
     "snooze",

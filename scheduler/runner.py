@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -45,13 +45,17 @@ class Scheduler:
         interval: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
         on_recorded: Callable[[RunReport], None] | None = None,
+        after_run: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
-        """`on_recorded` is called after a run that recorded something (e.g. wake the outbox worker)."""
+        """`on_recorded` is called after a run that recorded something (e.g. wake the outbox worker);
+        `after_run(now)` after every run (the statement pick-up from SharePoint, which looks at the period
+        a run has just opened)."""
         self.sessions = sessions
         self.default_timezone = default_timezone
         self.interval = interval
         self.clock = clock
         self.on_recorded = on_recorded
+        self.after_run = after_run
         self.last_report: RunReport | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[Any]] = set()
@@ -90,10 +94,16 @@ class Scheduler:
 
     async def run_now(self) -> RunReport:
         """Run what is due now, outside the schedule (tests, an operator)."""
-        report = await run_due(self.sessions, now=self.clock(), default_timezone=self.default_timezone)
+        now = self.clock()
+        report = await run_due(self.sessions, now=now, default_timezone=self.default_timezone)
         self.last_report = report
         if report.recorded and self.on_recorded is not None:
             self.on_recorded(report)
+        if self.after_run is not None:
+            try:
+                await self.after_run(now)
+            except Exception:
+                log.exception("the work after the scheduled run failed; trying again at the next tick")
         return report
 
     async def _tick(self) -> RunReport | None:
@@ -128,6 +138,8 @@ async def remind(settings: Settings, day: date, at: time | None = None) -> RunRe
         # Until the composition root merges them in, the scheduler's deliverers are added here.
         deps.outbox.deliverers = {**build_scheduled_deliverers(deps.slack, deps.sessions), **deps.outbox.deliverers}
         report = await run_due(deps.sessions, now=day, at=at, default_timezone=settings.BATON_TIMEZONE)
+        if baton.pickup is not None:  # statements for the periods just opened (Microsoft 365)
+            await baton.pickup.run(utcnow())
         with contextlib.suppress(TimeoutError):
             await deps.outbox.drain(timeout=REMIND_DRAIN_SECONDS)
         left = await deps.outbox.due()

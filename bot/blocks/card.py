@@ -33,10 +33,12 @@ from bot.blocks.parts import (
     state_block,
     turn_label,
 )
+from bot.blocks.sharepoint import archive_link_block
 from bot.blocks.text import escape
 from models.collaborations import CollaborationStatus
 from models.flows.documents import DocumentView
 from models.flows.requests import RequestSummary, RequestView
+from models.flows.sharepoint import FiledArchive
 from models.flows.views import CollaborationView
 
 __all__ = ["card", "card_buttons", "card_content", "card_text"]
@@ -52,13 +54,17 @@ def card(
     requests: Sequence[RequestView] = (),
     summary: RequestSummary | None = None,
     documents: Sequence[DocumentView] = (),
+    filed_archive: FiledArchive | None = None,
 ) -> tuple[str, list[Block]]:
     """The card's fallback text and blocks.
 
     `requests`, `summary` and `documents` are the collaboration's published ones (the shared view);
-    whatever is given, only published state is shown.
+    whatever is given, only published state is shown. `filed_archive`: where its archive was filed in
+    SharePoint (Microsoft 365), linked from the card.
     """
     blocks = card_content(view, requests=requests, summary=summary, documents=documents)
+    if filed_archive is not None:
+        blocks.append(archive_link_block(filed_archive))
     buttons = card_buttons(view)
     if buttons:
         blocks = blocks[: MESSAGE_BLOCKS_MAX - 1]

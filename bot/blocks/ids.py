@@ -90,6 +90,10 @@ class BlockId(enum.StrEnum):
     REMIND_DAYS_BEFORE = "remind_days_before"
     ESCALATE_AFTER_DAYS = "escalate_after_days"
     NUDGE_AFTER_DAYS = "nudge_after_days"
+    # …and its Microsoft 365 fields, shown only when Microsoft 365 is configured (models.flows.sharepoint).
+    STATEMENT_FOLDER = "statement_folder"
+    FILE_PATTERN = "file_pattern"
+    ARCHIVE_FOLDER = "archive_folder"
 
 
 class CallbackId(enum.StrEnum):

@@ -25,7 +25,9 @@ from slack_sdk.models.views import View
 
 from bot.blocks.format import clipped_escape
 from bot.blocks.ids import ActionId, BlockId, CallbackId
+from bot.blocks.sharepoint import SharePointForm, parse_sharepoint, sharepoint_inputs
 from bot.blocks.text import from_typed_text
+from models.flows.sharepoint import SharePointView
 from models.schedules import DayRule, Schedule
 
 __all__ = ["ScheduleForm", "parse_schedule", "schedule_modal"]
@@ -48,6 +50,7 @@ class ScheduleForm:
     nudge_after_days: int
     customer_number: str | None
     errors: dict[str, str] = field(default_factory=dict)
+    sharepoint: SharePointForm | None = None  # only when the modal had the Microsoft 365 fields
 
 
 def _option(value: str, text: str) -> Option:
@@ -69,8 +72,15 @@ def _number(block: BlockId, label: str, value: int, *, hint: str, maximum: int) 
     )
 
 
-def schedule_modal(account_id: int, account_name: str, schedule: Schedule, customer_number: str | None) -> View:
-    """The account's schedule, pre-filled with what is set (or the defaults)."""
+def schedule_modal(
+    account_id: int,
+    account_name: str,
+    schedule: Schedule,
+    customer_number: str | None,
+    sharepoint: SharePointView | None = None,
+) -> View:
+    """The account's schedule, pre-filled with what is set (or the defaults); with `sharepoint` (only
+    when Microsoft 365 is configured) also its statement folder, file-name pattern and archive folder."""
     rules = [_option(rule.value, text) for rule, text in _RULES.items()]
     auto = _option("yes", "Open the next period's collaboration automatically")
     blocks: list[Block] = [
@@ -160,6 +170,8 @@ def schedule_modal(account_id: int, account_name: str, schedule: Schedule, custo
             ),
         ),
     ]
+    if sharepoint is not None:
+        blocks += sharepoint_inputs(sharepoint)
     return View(
         type="modal",
         callback_id=CallbackId.SCHEDULE,
@@ -212,4 +224,5 @@ def parse_schedule(view: Mapping[str, Any]) -> ScheduleForm:
         nudge_after_days=_int(values, BlockId.NUDGE_AFTER_DAYS, errors, 3),
         customer_number=text(BlockId.CUSTOMER_NUMBER) or None,
         errors=errors,
+        sharepoint=parse_sharepoint(values),
     )
