@@ -15,6 +15,7 @@ from tests.bench.serving import Stage, query, stage
 CASE = "ack"
 KINDS = {"status": "/turn status", "click": "Pass turn click", "submission": "pass-turn view_submission"}
 RATE = 100.0
+SLACK_DEADLINE = 3.0  # seconds Slack waits for an ack
 LOW_RATE = 10.0  # full runs also measure each request well below saturation
 
 
@@ -92,9 +93,15 @@ async def on(r: Run, database: str) -> list[Row]:
             f"{n} requests at {RATE:.0f}/s, {body_sizes[kind]} bytes each; client lag p99 {lag * 1000:.1f} ms; "
             f"Baton's last answer {baton.seconds:.1f} s after the first request (sending took {n / RATE:.0f} s)"
         ]
+        late = sum(1 for x in baton.latencies(kind) if x > SLACK_DEADLINE)
+        if late:
+            notes.append(f"{late} of Baton's answers came after Slack's 3 s deadline (Slack shows an error)")
         failures = baton.failures(kind) + bare.failures(kind)
         if failures:
-            notes.append(f"{baton.failures(kind)} Baton and {bare.failures(kind)} bare requests got no 2xx")
+            notes.append(
+                f"{baton.failures(kind)} Baton and {bare.failures(kind)} bare requests got no answer within the "
+                "client's 10 s (in the percentiles at the 10 s they waited)"
+            )
         if kind == "submission":
             accepted = sum(1 for x in baton.results if x.answer == "empty")
             refused = sum(1 for x in baton.results if x.answer == "errors")

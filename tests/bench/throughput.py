@@ -30,7 +30,7 @@ async def step(s: Stage, rate: float, seconds: float) -> tuple[Load, dict[str, A
     load = await run_load(mixed(s, rate, seconds), rate=rate, secret=s.world.emu.signing_secret, folder=s.folder)
     latencies = load.latencies()
     total = len(load.results)
-    ok = len(latencies)
+    ok = total - load.failures()
     settle = await s.settle(120)
     refused = sum(1 for x in load.results if x.kind == "submission" and x.answer == "errors")
     facts = {
