@@ -7,11 +7,14 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from models.sessions import Sessions
 
 __all__ = ["Sessions", "create_engine", "database_reachable", "session_factory"]
 
-Sessions = async_sessionmaker[AsyncSession]
+# The execution option that marks the connections of `sessions.read()`: on SQLite they begin deferred.
+READ_ONLY_OPTION = "baton_read_only"
 
 # How long a SQLite writer waits for another one before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -44,14 +47,19 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so a transaction that reads and then writes
-        # waits on busy_timeout instead of failing with "database is locked" when another wrote first.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            # A read needs no lock: in WAL mode a deferred transaction reads a snapshot while a writer
+            # works, so `/turn status` or a button's permission check never queues behind the writers.
+            conn.exec_driver_sql("BEGIN")
+        else:
+            # IMMEDIATE takes the write lock up front, so a transaction that reads and then writes
+            # waits on busy_timeout instead of failing with "database is locked" when another wrote first.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:
-    """Sessions that keep loaded objects usable after commit (no lazy reloads in async code)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions on `engine`; `sessions.read()` runs on an option engine that shares its pool."""
+    return Sessions(engine, read_engine=engine.execution_options(**{READ_ONLY_OPTION: True}))
 
 
 async def database_reachable(engine: AsyncEngine) -> tuple[bool, str]:

@@ -49,7 +49,7 @@ def build_scheduled_deliverers(slack: BatonWebClient, sessions: Sessions) -> Map
 
     async def published_request(request_id: int) -> tuple[RequestView, CollaborationView] | None:
         """The request as both sides see it, and its collaboration (wherever a roll-over moved it)."""
-        async with sessions() as session:
+        async with sessions.read() as session:
             row = await session.get(DocumentRequest, request_id)
             if row is None or not row.published:
                 return None
@@ -62,7 +62,7 @@ def build_scheduled_deliverers(slack: BatonWebClient, sessions: Sessions) -> Map
     async def statement_due(entry: OutboxEntry) -> dict[str, Any]:
         p = entry.payload
         collaboration_id = p.get("collaboration_id")
-        async with sessions() as session:
+        async with sessions.read() as session:
             account = await session.get(Account, p["account_id"])
             if account is None:
                 return {"skipped": "account gone"}
@@ -116,7 +116,7 @@ def build_scheduled_deliverers(slack: BatonWebClient, sessions: Sessions) -> Map
 
     async def turn_nudge(entry: OutboxEntry) -> dict[str, Any]:
         p = entry.payload
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, p["collaboration_id"])
         if view.status is not CollaborationStatus.ACTIVE or view.turn_number != p["turn"]:
             return {"skipped": "the turn has moved on"}
@@ -131,7 +131,7 @@ def build_scheduled_deliverers(slack: BatonWebClient, sessions: Sessions) -> Map
         return await post(view.channel_id, text, content)
 
     async def card_unpin(entry: OutboxEntry) -> dict[str, Any]:
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, entry.payload["collaboration_id"])
         if view.card_ts is None:
             return {"skipped": "no card"}

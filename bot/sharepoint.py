@@ -129,7 +129,7 @@ class StatementPickup:
     async def run(self, now: datetime | None = None) -> PickupReport:
         """Look at every statement folder that is due a look; one account's failure stops no other."""
         now = now or utcnow()
-        async with self.sessions() as session:
+        async with self.sessions.read() as session:
             account_ids = await pickup_accounts(session)
         report = PickupReport()
         for account_id in account_ids:
@@ -207,7 +207,7 @@ class StatementPickup:
             web_url=item.web_url,
             period=plan.period,
         )
-        async with self.sessions() as session:
+        async with self.sessions.read() as session:
             if await statement_seen(
                 session,
                 account_id=plan.account_id,
@@ -314,7 +314,7 @@ def build_sharepoint_deliverers(
 
     async def statement_pickup(entry: OutboxEntry) -> dict[str, Any]:
         p = entry.payload
-        async with sessions() as session:
+        async with sessions.read() as session:
             notice = await statement_notice(session, int(p["statement_file_id"]))
         opened = await slack.conversations_open(users=p["user_id"])
         channel = opened["channel"]["id"]
@@ -325,7 +325,7 @@ def build_sharepoint_deliverers(
     async def file_archive(entry: OutboxEntry) -> dict[str, Any]:
         p = entry.payload
         collaboration_id, up_to_seq, path = int(p["collaboration_id"]), int(p["up_to_seq"]), Path(p["path"])
-        async with sessions() as session:
+        async with sessions.read() as session:
             done = await filing_of(session, collaboration_id, up_to_seq)
             folder_url = await archive_folder_of(session, collaboration_id)
         if done is not None:  # filed by an earlier attempt that did not get to say so

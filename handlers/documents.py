@@ -58,7 +58,7 @@ def _limits(deps: Deps) -> dict[str, Any]:
 
 
 async def _side(deps: Deps, collaboration_id: int, user_id: str) -> Side | None:
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         me = next((p for p in await participants_of(session, collaboration_id) if p.user_id == user_id), None)
     return me.side if me is not None else None
 
@@ -79,7 +79,7 @@ async def open_upload(deps: Deps, actor: Actor, collaboration_id: int, trigger_i
     if trigger_id is None:
         return Reply("Use *Upload* on the card, or drop the file in the channel (it is recorded at once).")
     side = await _side(deps, collaboration_id, actor.user_id)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
         own = [d for d in await documents_of(session, collaboration_id, viewer_side=side) if d.side is side]
     _open_later(
@@ -97,7 +97,7 @@ async def open_request(deps: Deps, actor: Actor, collaboration_id: int, trigger_
         return Reply(refusal.message)
     if trigger_id is None:
         return Reply("Use *Request document* on the card to file a request.")
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
     _open_later(
         deps,
@@ -112,7 +112,7 @@ async def open_request(deps: Deps, actor: Actor, collaboration_id: int, trigger_
 async def list_requests(deps: Deps, actor: Actor, channel_id: str) -> Reply:
     collaboration_id = await channel_collaboration(deps, channel_id, include_closed=True)
     side = await _side(deps, collaboration_id, actor.user_id)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
         requests = await requests_of(session, collaboration_id, viewer_side=side)
     text, blocks = request_blocks.requests_list(
@@ -124,7 +124,7 @@ async def list_requests(deps: Deps, actor: Actor, channel_id: str) -> Reply:
 async def list_documents(deps: Deps, actor: Actor, channel_id: str) -> Reply:
     collaboration_id = await channel_collaboration(deps, channel_id, include_closed=True)
     side = await _side(deps, collaboration_id, actor.user_id)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
         documents = await documents_of(session, collaboration_id, viewer_side=side)
     text, blocks = document_blocks.documents_list(
@@ -144,7 +144,7 @@ def _card_button(
         actor, channel_id = actor_from_body(body), (body.get("channel") or {}).get("id")
         try:
             ref = CollaborationRef.parse(action.get("value"))
-            async with deps.sessions() as session:
+            async with deps.sessions.read() as session:
                 if (await get_collaboration(session, ref.collaboration_id)).channel_id != channel_id:
                     raise NotFound(STALE)
             reply = await open_modal(deps, actor, ref.collaboration_id, body.get("trigger_id"))
@@ -196,7 +196,7 @@ def _request_button(action_kind: RequestAction, then: RequestClick) -> Callable[
 
 
 async def _request_view(deps: Deps, ref: RequestRef, side: Side | None) -> Any:
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         found = [
             r for r in await requests_of(session, ref.collaboration_id, viewer_side=side) if r.id == ref.request_id
         ]
@@ -208,7 +208,7 @@ async def _request_view(deps: Deps, ref: RequestRef, side: Side | None) -> Any:
 async def _open_fulfil(deps: Deps, actor: Actor, ref: RequestRef, trigger: str, channel_id: str) -> Reply:
     side = await _side(deps, ref.collaboration_id, actor.user_id)
     request = await _request_view(deps, ref, side)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         docs = await documents_of(session, ref.collaboration_id, viewer_side=side)
     own = [v for d in docs if d.side is side for v in d.versions if v.stored]
     _open_later(
@@ -367,13 +367,13 @@ async def on_upload(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], d
 
 
 async def _channel_of(deps: Deps, collaboration_id: int) -> str:
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         return (await get_collaboration(session, collaboration_id)).channel_id
 
 
 async def _other_org(deps: Deps, collaboration_id: int, actor: Actor) -> str:
     side = await _side(deps, collaboration_id, actor.user_id)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
     return view.guest_name if side is Side.HOST else view.host_name
 

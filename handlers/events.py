@@ -138,7 +138,7 @@ async def on_mention(deps: Deps, event: dict[str, Any]) -> None:
 async def on_home_opened(deps: Deps, event: dict[str, Any]) -> None:
     if event.get("tab", "home") != "home":
         return
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await home_view(session, event["user"])
         due = await due_for(session, user_id=event["user"], today=deps.clock().date())
     await deps.slack.views_publish(user_id=event["user"], view=home_blocks.home(view, due=due))

@@ -28,7 +28,7 @@ STALE = "That button is from an old message and no longer works."
 
 
 async def _history_view(deps: Deps, actor: Actor, collaboration_id: int, page: int) -> Any:
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         people = await participants_of(session, collaboration_id, include_inactive=True)
         if not any(p.user_id == actor.user_id for p in people):
             c = await get_collaboration(session, collaboration_id)
@@ -72,7 +72,7 @@ async def _card_ref(deps: Deps, body: dict[str, Any], action: dict[str, Any]) ->
     except ValueError as e:
         raise NotFound(STALE) from e
     channel_id = (body.get("channel") or {}).get("id")
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         if (await get_collaboration(session, ref.collaboration_id)).channel_id != channel_id:
             raise NotFound(STALE)
     return ref

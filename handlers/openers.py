@@ -41,7 +41,7 @@ async def start_refusal(deps: Deps, actor: Actor, channel_id: str) -> BatonError
     person = await deps.directory.person(actor.user_id)
     if person.team_id != host_team:
         return NotAParticipant("Only the distributor's team starts a collaboration here: ask them to run `/turn new`.")
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         busy = await active_in_channel(session, channel_id)
     if busy is not None:
         return BatonError(
@@ -56,7 +56,7 @@ async def open_start(deps: Deps, actor: Actor, channel_id: str | None, trigger_i
     """The start modal for `channel_id`, or (from the global shortcut, `channel_id` None) with a channel picker."""
     if channel_id is not None and (refusal := await start_refusal(deps, actor, channel_id)) is not None:
         return Reply(refusal.message)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         account = await session.scalar(select(Account).where(Account.channel_id == channel_id))
     defaults = modals.StartDefaults(account_name=account.name if account is not None else None)
     view = modals.start_modal(channel_id, defaults, today=today(deps))
@@ -67,7 +67,7 @@ async def open_start(deps: Deps, actor: Actor, channel_id: str | None, trigger_i
 async def open_pass(deps: Deps, actor: Actor, collaboration_id: int, trigger_id: str, *, skip: bool) -> Reply:
     if refusal := await why_not(deps.sessions, actor, Action.SKIP if skip else Action.PASS, collaboration_id):
         return Reply(refusal.message)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
     modal = (modals.skip_modal if skip else modals.pass_modal)(view, view.turn_number)
     _open_later(deps, trigger_id, modal, name="open pass modal", channel_id=view.channel_id, user_id=actor.user_id)
@@ -77,7 +77,7 @@ async def open_pass(deps: Deps, actor: Actor, collaboration_id: int, trigger_id:
 async def open_add_people(deps: Deps, actor: Actor, collaboration_id: int, trigger_id: str) -> Reply:
     if (refusal := await why_not(deps.sessions, actor, Action.ADD_PEOPLE, collaboration_id)) is not None:
         return Reply(refusal.message)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
     _open_later(
         deps,
@@ -93,7 +93,7 @@ async def open_add_people(deps: Deps, actor: Actor, collaboration_id: int, trigg
 async def open_reason(deps: Deps, actor: Actor, collaboration_id: int, trigger_id: str) -> Reply:
     if (refusal := await why_not(deps.sessions, actor, Action.REOPEN, collaboration_id)) is not None:
         return Reply(refusal.message)
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         view = await collaboration_view(session, collaboration_id)
     _open_later(
         deps,

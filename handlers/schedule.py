@@ -34,7 +34,7 @@ async def open_schedule(deps: Deps, actor: Actor, channel_id: str, trigger_id: s
     _, host_team = await deps.directory.host()
     if (await deps.directory.person(actor.user_id)).team_id != host_team:
         return Reply("Only the distributor's leaders set the statement schedule.")
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         account = await account_of_channel(session, channel_id)
         if account is None:
             return Reply(NO_ACCOUNT)
@@ -126,7 +126,7 @@ async def on_home_schedule(ack: AsyncAck, body: dict[str, Any], action: dict[str
     actor = actor_from_body(body)
     try:
         ref = CollaborationRef.parse(action.get("value"))
-        async with deps.sessions() as session:
+        async with deps.sessions.read() as session:
             channel_id = (await get_collaboration(session, ref.collaboration_id)).channel_id
         reply = await open_schedule(deps, actor, channel_id, body.get("trigger_id"))
     except (ValueError, NotFound):

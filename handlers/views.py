@@ -42,7 +42,7 @@ async def _refuse(ack: AsyncAck, block: BlockId, message: str) -> None:
 
 
 async def _channel_of(deps: Deps, collaboration_id: int) -> str:
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         return (await get_collaboration(session, collaboration_id)).channel_id
 
 
@@ -131,7 +131,7 @@ async def on_add_people(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any
             if form.other_org:
                 from models.use_cases import participants_of
 
-                async with deps.sessions() as session:
+                async with deps.sessions.read() as session:
                     mine = next(
                         p for p in await participants_of(session, collaboration_id) if p.user_id == actor.user_id
                     )

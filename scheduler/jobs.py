@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.collaborations import Account, Collaboration, CollaborationStatus, participants_of, turn_of
 from models.flows.accounts import schedule_of
@@ -45,6 +45,7 @@ from models.flows.reminders import (
 from models.flows.rollover import Superseded, collaborations_of, open_period
 from models.permissions import leaders_of
 from models.schedules import ClaimKind, Schedule, ScheduleClaim
+from models.sessions import Sessions
 from models.sides import Side
 from scheduler.schedules import (
     Month,
@@ -91,7 +92,7 @@ class RunReport:
 
 
 async def run_due(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Sessions,
     *,
     now: datetime | date,
     default_timezone: str,
@@ -102,7 +103,7 @@ async def run_due(
     `now` is an instant, or a date: then each account is run as of that day at `at` in its own time
     zone (default: the end of that day), as `baton remind --date D [--time T]` asks.
     """
-    async with sessions() as session:
+    async with sessions.read() as session:
         account_ids = list((await session.scalars(select(Account.id).order_by(Account.id))).all())
     report = RunReport()
     for account_id in account_ids:

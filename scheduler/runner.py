@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.base import utcnow
+from models.sessions import Sessions
 from scheduler.jobs import RunReport, run_due
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Scheduler:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         *,
         default_timezone: str,
         interval: float = 60.0,

@@ -13,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.db import Sessions, create_engine, session_factory
+from bot.migrate import upgrade
 from bot.settings import Settings, load_settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -43,6 +45,17 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    """Sessions on that database brought to the newest migration."""
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

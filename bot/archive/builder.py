@@ -251,7 +251,7 @@ async def _event_pages(sessions: Sessions, collaboration_id: int, up_to_seq: int
     """The chain up to `up_to_seq`, PAGE_SIZE events at a time, each page in its own short read."""
     after = 0
     while after < up_to_seq:
-        async with sessions() as session:
+        async with sessions.read() as session:
             rows = (
                 await session.execute(
                     select(

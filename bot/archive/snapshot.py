@@ -108,7 +108,7 @@ async def load_snapshot(
 
     NotFound when the collaboration does not exist, or `up_to_seq` is not one of its events.
     """
-    async with sessions() as session:
+    async with sessions.read() as session:
         c = await get_collaboration(session, collaboration_id)
         last_stmt = select(Event.seq, Event.hash, Event.at).where(Event.collaboration_id == c.id)
         if up_to_seq is not None:

@@ -345,7 +345,7 @@ async def play_month(d: Director, when: Period, *, out: Path, documents_dir: Pat
 
     async with d.step("next month opens"):
         sessions = d.stage.baton.deps.sessions
-        async with sessions() as session:
+        async with sessions.read() as session:
             account = await account_of_channel(session, d.cast.channel.id)
             if account is None:
                 raise d.fail("expected the retailer's account to exist")

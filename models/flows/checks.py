@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.errors import BatonError
 from models.flows._context import load_situation
 from models.permissions import Action, refusal
+from models.sessions import Sessions
 from models.sides import Actor
 
 __all__ = ["why_not"]
 
 
 async def why_not(
-    session: AsyncSession | async_sessionmaker[AsyncSession],
+    session: AsyncSession | Sessions,
     actor: Actor,
     action: Action,
     collaboration_id: int,
@@ -23,8 +24,8 @@ async def why_not(
     Takes a session, or the session factory (then reads in a session of its own). The use case
     checks again in its transaction: this answer can be overtaken by someone else's click.
     """
-    if isinstance(session, async_sessionmaker):
-        async with session() as own:
+    if isinstance(session, Sessions):
+        async with session.read() as own:
             return await why_not(own, actor, action, collaboration_id)
     try:
         situation = await load_situation(session, actor, collaboration_id, action, lock=False)

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.collaborations import Collaboration, Participant
 from models.documents import Document, DocumentVersion
@@ -49,6 +49,7 @@ from models.requests import (
     RequestStatus,
     transition_refusal,
 )
+from models.sessions import Sessions
 from models.sides import Actor, Side
 
 __all__ = [
@@ -432,7 +433,7 @@ async def _act(
 
 
 async def request_refusal(
-    session: AsyncSession | async_sessionmaker[AsyncSession],
+    session: AsyncSession | Sessions,
     actor: Actor,
     request_id: int,
     action: RequestAction,
@@ -444,8 +445,8 @@ async def request_refusal(
     Reads only, so a handler can answer a button or a modal before acking it; the use case checks again.
     Takes a session, or the session factory (then reads in a session of its own).
     """
-    if isinstance(session, async_sessionmaker):
-        async with session() as own:
+    if isinstance(session, Sessions):
+        async with session.read() as own:
             return await request_refusal(own, actor, request_id, action, channel_id=channel_id)
     try:
         await _checked(session, actor, request_id, action, channel_id=channel_id, lock=False)

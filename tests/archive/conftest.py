@@ -1,25 +1,12 @@
-"""Fixtures for the archive tests: a migrated database and a blob store under the test's data folder."""
+"""Fixtures for the archive tests: a blob store under the test's data folder (`sessions` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.blobs import LocalBlobStore
-from bot.db import Sessions, create_engine, session_factory
-from bot.migrate import upgrade
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture
