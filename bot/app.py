@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -73,6 +71,7 @@ class Baton:
             await self.deps.outbox.stop()
             await self.heartbeat.stop()
             self._started = False
+        await self.deps.slack.aclose()
         if self.deps.graph is not None:
             await self.deps.graph.aclose()
         if self.deps.microsoft_tokens is not None:
@@ -200,22 +199,18 @@ def build_bolt_app(deps: Deps) -> AsyncApp:
     return app
 
 
-def request_kind(body: bytes, content_type: str) -> str:
-    """command, block_actions, view_submission, event:<type>… — the label metrics count by."""
-    try:
-        if content_type.startswith("application/json"):
-            data = json.loads(body)
-            if data.get("type") == "event_callback":
-                return f"event:{data.get('event', {}).get('type', 'unknown')}"
-            return str(data.get("type", "unknown"))
-        form = parse_qs(body.decode("utf-8", "replace"))
-        if "command" in form:
-            return "command"
-        if "payload" in form:
-            return str(json.loads(form["payload"][0]).get("type", "unknown"))
-    except (ValueError, AttributeError):
-        pass
-    return "unknown"
+def request_kind(body: dict[str, Any]) -> str:
+    """command, block_actions, view_submission, event:<type>… — the label metrics count by.
+
+    `body` is the request as bolt parsed it (a form's `payload` already decoded), so it is parsed once.
+    """
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return f"event:{event.get('type', 'unknown') if isinstance(event, dict) else 'unknown'}"
+    return str(kind) if kind else "unknown"
 
 
 def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
@@ -223,9 +218,8 @@ def build_web_app(bolt: AsyncApp, deps: Deps) -> web.Application:
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        body = await request.read()
-        kind = request_kind(body, request.content_type)
         bolt_request = await to_bolt_request(request)
+        kind = request_kind(bolt_request.body)
         bolt_response = await bolt.async_dispatch(bolt_request)
         response = await to_aiohttp_response(bolt_response)
         outcome = "ok" if response.status < 400 else str(response.status)

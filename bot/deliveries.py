@@ -30,7 +30,7 @@ from bot.slack_client import BatonWebClient
 from bot.slack_files import upload_stream
 from models.base import utcnow
 from models.flows.sharepoint import latest_filing
-from models.outbox import OutboxEntry, OutboxKind
+from models.outbox import OutboxEntry, OutboxKind, queued_again
 from models.sides import Side
 from models.use_cases import (
     collaboration_view,
@@ -107,7 +107,7 @@ def build_deliverers(
         return await send_dm(p["user"], p["text"], p.get("blocks"))
 
     async def delivery_problem(entry: OutboxEntry) -> dict[str, Any]:
-        async with sessions() as session:
+        async with sessions.read() as session:
             failed = await session.get(OutboxEntry, entry.payload["entry_id"])
         if failed is None:
             return {"skipped": "entry gone"}
@@ -126,7 +126,7 @@ def build_deliverers(
 
     async def card_refresh(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id = entry.payload["collaboration_id"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
             open_requests = [
                 r
@@ -158,7 +158,7 @@ def build_deliverers(
 
     async def turn_update(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id, number = entry.payload["collaboration_id"], entry.payload["turn"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
             turn = await turn_view(session, collaboration_id, number)
         if turn is None:
@@ -171,7 +171,7 @@ def build_deliverers(
 
     async def read_in(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id, user_id = entry.payload["collaboration_id"], entry.payload["user_id"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
         text, blocks = update_blocks.read_in(view, user_id)
         try:
@@ -185,7 +185,9 @@ def build_deliverers(
 
     async def home_refresh(entry: OutboxEntry) -> dict[str, Any]:
         user_id = entry.payload["user_id"]
-        async with sessions() as session:
+        async with sessions.read() as session:
+            if await queued_again(session, entry):
+                return {"user": user_id, "superseded": True}  # the refresh queued behind this one shows it all
             view = await home_view(session, user_id)
             due = await due_for(session, user_id=user_id, today=utcnow().date())
         await slack.views_publish(user_id=user_id, view=home_blocks.home(view, due=due))
@@ -193,7 +195,7 @@ def build_deliverers(
 
     async def invite_guest(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id, email = entry.payload["collaboration_id"], entry.payload["email"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
         try:
             response = await slack.conversations_inviteShared(
@@ -210,7 +212,7 @@ def build_deliverers(
 
     async def channel_invite(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id, user_ids = entry.payload["collaboration_id"], entry.payload["user_ids"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
         try:
             await slack.conversations_invite(channel=view.channel_id, users=",".join(user_ids))
@@ -221,7 +223,7 @@ def build_deliverers(
 
     async def request_card(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id, request_id = entry.payload["collaboration_id"], entry.payload["request_id"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
             request = next(
                 r for r in await requests_of(session, collaboration_id, viewer_side=None) if r.id == request_id
@@ -244,7 +246,7 @@ def build_deliverers(
     async def publish_files(entry: OutboxEntry) -> dict[str, Any]:
         """Upload the documents a turn published, byte for byte, streamed from the blob store."""
         collaboration_id, turn = entry.payload["collaboration_id"], entry.payload["turn"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
             versions = await files_to_publish(session, collaboration_id, turn)
         shared = []
@@ -270,7 +272,7 @@ def build_deliverers(
     async def post_archive(entry: OutboxEntry) -> dict[str, Any]:
         """Build the archive of the record up to the recorded event and share it in the channel, streamed."""
         collaboration_id, up_to_seq = entry.payload["collaboration_id"], entry.payload["up_to_seq"]
-        async with sessions() as session:
+        async with sessions.read() as session:
             view = await collaboration_view(session, collaboration_id)
         folder = archives_dir / str(collaboration_id)
         folder.mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,11 @@ current state when they run (a card refreshed twice shows the same thing), so a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 import uuid
+from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -92,20 +92,27 @@ def classify(error: BaseException) -> DeliveryFailed:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff for transient failures; a Retry-After from Slack wins when longer."""
+    """Exponential backoff for transient failures; a rate limit waits exactly as long as Slack asks."""
 
     base: float = 2.0
     cap: float = 300.0
     lease: float = 120.0  # how long a claimed entry is ours before another worker may take it
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
-        backoff = min(self.cap, self.base * (2 ** max(0, attempts - 1)))
-        return float(max(backoff, retry_after or 0.0))
+        if retry_after is not None:
+            # Slack named the moment to come back: backing off further only delays the lane.
+            return float(retry_after)
+        return float(min(self.cap, self.base * (2 ** max(0, attempts - 1))))
 
 
 @dataclass
 class OutboxWorker:
-    """Polls for due entries, claims them with a lease, and runs the deliverer registered for each kind."""
+    """Claims due entries with a lease and drives each lane, in order, through its deliverers.
+
+    Up to `batch_size` lanes are in flight at once. A lane is driven until it is empty or an entry
+    must wait for a retry: a lane that finishes frees its slot for the next one at once, so a slow
+    lane (a 429's Retry-After, a large upload) never holds the others back.
+    """
 
     sessions: Sessions
     deliverers: Mapping[str, Deliverer]
@@ -137,30 +144,37 @@ class OutboxWorker:
             self._task = None
 
     async def _run(self) -> None:
+        lanes: set[asyncio.Task[int]] = set()
         while not self._stopping:
-            try:
-                delivered = await self.run_once()
-            except Exception:
-                log.exception("outbox pass failed; retrying at the next poll")
-                delivered = 0
-            if delivered or self._stopping:
-                continue
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            free = self.batch_size - len(lanes)
+            claimed: list[OutboxEntry] = []
+            if free > 0:
+                try:
+                    claimed = await self._claim(free)
+                except Exception:
+                    log.exception("outbox claim failed; retrying at the next poll")
+            for entry in claimed:
+                lanes.add(asyncio.create_task(self._drive_lane(entry), name=f"outbox-lane-{entry.lane}"))
+            if claimed and len(lanes) < self.batch_size:
+                continue  # more may be due already
+            # Wait for a lane to free its slot, a commit's wake-up, or the next poll.
+            waker = asyncio.create_task(self._wake.wait())
+            done, _ = await asyncio.wait({waker, *lanes}, timeout=self.poll_interval, return_when=FIRST_COMPLETED)
+            waker.cancel()
+            lanes -= done
+        if lanes:
+            await asyncio.gather(*lanes)
 
     async def run_once(self) -> int:
-        """Claim what is due and deliver it, lanes in parallel and each lane in order; return the count."""
-        entries = await self._claim()
-        lanes: dict[str, list[OutboxEntry]] = {}
-        for entry in entries:
-            lanes.setdefault(entry.lane, []).append(entry)
-        results = await asyncio.gather(*(self._deliver_lane(lane) for lane in lanes.values()))
+        """Claim what is due and drive those lanes until each is empty or waits; return the count delivered."""
+        entries = await self._claim(self.batch_size)
+        results = await asyncio.gather(*(self._drive_lane(entry) for entry in entries))
         return sum(results)
 
     async def due(self) -> int:
         """How many entries are pending and due now (claimed ones included)."""
-        async with self.sessions() as session:
+        async with self.sessions.read() as session:
             count = await session.scalar(
                 select(func.count())
                 .select_from(OutboxEntry)
@@ -174,7 +188,8 @@ class OutboxWorker:
             while await self.run_once():
                 pass
 
-    async def _claim(self) -> list[OutboxEntry]:
+    async def _claim(self, limit: int, lane: str | None = None) -> list[OutboxEntry]:
+        """Claim up to `limit` due heads of lanes (of `lane` only, when given) in one transaction."""
         now = self.clock()
         earlier = aliased(OutboxEntry)
         # The head of each lane only: an entry waits while an earlier one of its lane is pending.
@@ -187,51 +202,55 @@ class OutboxWorker:
             )
             .exists()
         )
+        claimable = and_(
+            OutboxEntry.status == OutboxStatus.PENDING,
+            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+        )
+        heads = (
+            select(OutboxEntry.id)
+            .where(claimable, OutboxEntry.next_attempt_at <= now, ~blocked)
+            .order_by(OutboxEntry.id)
+            .limit(limit)
+            # PostgreSQL: rows another worker is claiming right now are skipped, not waited for
+            # (SQLite ignores this; its write lock already serialises claims).
+            .with_for_update(of=OutboxEntry, skip_locked=True)
+        )
+        if lane is not None:
+            heads = heads.where(OutboxEntry.lane == lane)
         async with self.sessions.begin() as session:
-            candidates = (
-                await session.scalars(
-                    select(OutboxEntry.id)
-                    .where(
-                        OutboxEntry.status == OutboxStatus.PENDING,
-                        OutboxEntry.next_attempt_at <= now,
-                        or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
-                        ~blocked,
-                    )
-                    .order_by(OutboxEntry.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
-        claimed: list[OutboxEntry] = []
-        for entry_id in candidates:
-            # A conditional update is the claim: of two workers, exactly one sees rowcount 1.
-            async with self.sessions.begin() as session:
-                result = await session.execute(
-                    update(OutboxEntry)
-                    .where(
-                        and_(
-                            OutboxEntry.id == entry_id,
-                            OutboxEntry.status == OutboxStatus.PENDING,
-                            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
-                        )
-                    )
-                    .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
-                    .execution_options(synchronize_session=False)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    entry = await session.get(OutboxEntry, entry_id)
-                    if entry is not None:
-                        claimed.append(entry)
-        return claimed
+            ids = (await session.scalars(heads)).all()
+            if not ids:
+                return []
+            # The conditional update is the claim: of two workers, exactly one gets each row.
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id.in_(ids), claimable)
+                .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
+                .execution_options(synchronize_session=False)
+            )
+            claimed = await session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.id.in_(ids), OutboxEntry.claimed_by == self.worker_id)
+                .order_by(OutboxEntry.id)
+            )
+            return list(claimed.all())
 
-    async def _deliver_lane(self, entries: list[OutboxEntry]) -> int:
+    async def _drive_lane(self, entry: OutboxEntry) -> int:
+        """Deliver `entry`, then the entries behind it in its lane, until the lane is empty or must wait."""
         delivered = 0
-        for entry in entries:
-            if not await self._deliver(entry):
-                # Keep the lane's order: later entries wait for this one's retry.
-                for later in entries[entries.index(entry) + 1 :]:
-                    await self._release(later)
-                break
-            delivered += 1
+        current: OutboxEntry | None = entry
+        try:
+            while current is not None:
+                if not await self._deliver(current):
+                    break  # a retry is scheduled; the lane's later entries wait behind it
+                delivered += 1
+                if self._stopping:
+                    break
+                following = await self._claim(1, lane=current.lane)
+                current = following[0] if following else None
+        except Exception:
+            # The database failed under us: the claimed entry is taken up again when its lease ends.
+            log.exception("outbox lane %s stopped", entry.lane, extra={"lane": entry.lane})
         return delivered
 
     async def _deliver(self, entry: OutboxEntry) -> bool:
@@ -291,9 +310,6 @@ class OutboxWorker:
                 await self.on_set_aside(entry)
             except Exception:
                 log.exception("could not report set-aside outbox entry %s", entry.id)
-
-    async def _release(self, entry: OutboxEntry) -> None:
-        await self._finish(entry, {})
 
     async def _finish(self, entry: OutboxEntry, values: dict[str, Any]) -> None:
         async with self.sessions.begin() as session:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type, utcnow
 
-__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue", "enqueue_once"]
+__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue", "enqueue_once", "queued_again"]
 
 
 class OutboxKind(enum.StrEnum):
@@ -151,3 +151,22 @@ async def enqueue_once(
             )
     except IntegrityError:
         return None
+
+
+async def queued_again(session: AsyncSession, entry: OutboxEntry) -> bool:
+    """Whether the same kind of entry is pending later in `entry`'s lane.
+
+    For entries that render the current state when they run (a Home tab), the later one will show
+    everything this one would: delivering both only spends Slack's rate limit.
+    """
+    later = await session.scalar(
+        select(OutboxEntry.id)
+        .where(
+            OutboxEntry.lane == entry.lane,
+            OutboxEntry.kind == entry.kind,
+            OutboxEntry.status == OutboxStatus.PENDING,
+            OutboxEntry.id > entry.id,
+        )
+        .limit(1)
+    )
+    return later is not None
