@@ -35,7 +35,7 @@ async def _resolve(
     except ValueError as e:
         raise NotFound(STALE_BUTTON) from e
     channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    async with deps.sessions() as session:
+    async with deps.sessions.read() as session:
         collaboration = await get_collaboration(session, ref.collaboration_id)
         if channel_id is not None and collaboration.channel_id != channel_id:
             raise NotFound(STALE_BUTTON)
@@ -49,22 +49,20 @@ async def _resolve(
 
 def _button(kind: ActionId) -> Callable[..., Awaitable[None]]:
     async def listener(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], deps: Deps) -> None:
+        # A click's answer is empty: whatever it leads to (a modal, a refusal) comes after the ack, so
+        # Slack hears back before any database read. The trigger_id stays valid for 3 s meanwhile.
         await ack()
         user_id = body["user"]["id"]
         channel_id = (body.get("channel") or {}).get("id")
-        try:
-            actor, ref, channel_id = await _resolve(deps, body, action)
-            reply = await CLICKS[kind](deps, actor, ref, body.get("trigger_id", ""), channel_id)
-        except Exception as e:
-            reply = Reply(explain(e, where=f"button {kind}"))
-        if reply.text:
-            after_ack(
-                deps,
-                tell(deps, channel_id, user_id, reply.text, reply.blocks),
-                name=f"answer {kind}",
-                channel_id=channel_id,
-                user_id=user_id,
-            )
+
+        async def work() -> None:
+            actor, ref, where = await _resolve(deps, body, action)
+            reply = await CLICKS[kind](deps, actor, ref, body.get("trigger_id", ""), where)
+            if reply.text:
+                await tell(deps, where, user_id, reply.text, reply.blocks)
+
+        # A refusal or failure raised in `work` reaches the person as an ephemeral too.
+        after_ack(deps, work(), name=f"button {kind}", channel_id=channel_id, user_id=user_id)
 
     return listener
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import Deps
 from handlers.errors import explain
@@ -46,10 +47,15 @@ def actor_from_body(body: dict[str, Any]) -> Actor:
 
 async def channel_collaboration(deps: Deps, channel_id: str, *, include_closed: bool = False) -> int:
     """The collaboration of a channel: the active one, or (for status and reopen) the latest."""
-    async with deps.sessions() as session:
-        found = await active_in_channel(session, channel_id)
-        if found is None and include_closed:
-            found = await latest_in_channel(session, channel_id)
+    async with deps.sessions.read() as session:
+        return await collaboration_in(session, channel_id, include_closed=include_closed)
+
+
+async def collaboration_in(session: AsyncSession, channel_id: str, *, include_closed: bool = False) -> int:
+    """`channel_collaboration` inside a session the caller goes on using."""
+    found = await active_in_channel(session, channel_id)
+    if found is None and include_closed:
+        found = await latest_in_channel(session, channel_id)
     if found is None:
         raise NotFound(
             "There's no collaboration in this channel yet. The distributor's team starts one with `/turn new`."

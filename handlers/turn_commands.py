@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.blocks import updates as update_blocks
 from bot.blocks.help import SubcommandHelp, help_text, unknown_subcommand_text
 from bot.blocks.text import from_slack_text
 from bot.deps import Deps
 from handlers import openers
-from handlers.common import Reply, after_ack, channel_collaboration
+from handlers.common import Reply, after_ack, channel_collaboration, collaboration_in
 from models.errors import InvalidInput
 from models.sides import Actor, NewPerson, Role
 from models.use_cases import (
     Action,
     add_participants,
     collaboration_view,
+    count_drafts,
     pass_turn,
     remove_participants,
     reopen,
@@ -83,20 +84,14 @@ async def _help(deps: Deps, inv: Invocation) -> Reply:
 
 
 async def _status(deps: Deps, inv: Invocation) -> Reply:
-    collaboration_id = await channel_collaboration(deps, inv.channel_id, include_closed=True)
-    async with deps.sessions() as session:
-        side = await _viewer_side(session, collaboration_id, inv.actor)
-        view = await collaboration_view(session, collaboration_id, viewer_side=side)
+    # One session: the collaboration found is in its identity map when the view loads it again.
+    async with deps.sessions.read() as session:
+        collaboration_id = await collaboration_in(session, inv.channel_id, include_closed=True)
+        view = await collaboration_view(session, collaboration_id)
+        if (side := view.side_of(inv.actor.user_id)) is not None:
+            view = replace(view, drafts=await count_drafts(session, collaboration_id, side))
     text, blocks = update_blocks.status(view)
     return Reply(text, blocks)
-
-
-async def _viewer_side(session, collaboration_id: int, actor: Actor):  # type: ignore[no-untyped-def]
-    from models.use_cases import participants_of
-
-    people = await participants_of(session, collaboration_id)
-    me = next((p for p in people if p.user_id == actor.user_id), None)
-    return me.side if me is not None else None
 
 
 async def _new(deps: Deps, inv: Invocation) -> Reply:

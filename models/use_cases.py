@@ -15,6 +15,7 @@ from models.collaborations import (
     record_card,
 )
 from models.documents import BlobRef, DocumentSource, VersionStatus
+from models.drafts import count_drafts
 
 # The scheduler's: accounts and their statement schedules, snoozing a reminder, what is due on Home.
 from models.flows.accounts import (
@@ -114,6 +115,7 @@ __all__ = [
     "add_participants",
     "cancel_request",
     "collaboration_view",
+    "count_drafts",
     "decline_request",
     "documents_of",
     "due_for",

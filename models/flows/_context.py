@@ -36,7 +36,13 @@ async def load_situation(
         collaboration = await get_collaboration(session, collaboration_id)
     people = await participants_of(session, collaboration_id, include_inactive=True)
     me = next((p for p in people if p.user_id == actor.user_id and p.active), None)
-    drafts = await count_drafts(session, collaboration_id, me.side) if me is not None else 0
+    # Only what the rules for `action` look at is read: this runs before the ack of every click and form.
+    drafts = 0
+    if me is not None and action in (Action.SKIP, Action.SIGN_OFF):
+        drafts = await count_drafts(session, collaboration_id, me.side)
+    last_turn = None
+    if me is not None and me.side is not collaboration.holding_side:
+        last_turn = await last_ended_turn(session, collaboration_id)  # "X already passed Turn 3."
     other_active = None
     if action is Action.REOPEN:
         other = await active_in_channel(session, collaboration.channel_id)
@@ -47,7 +53,7 @@ async def load_situation(
         actor_user_id=actor.user_id,
         drafts=drafts,
         other_active=other_active,
-        last_turn=await last_ended_turn(session, collaboration_id),
+        last_turn=last_turn,
     )
 
 

@@ -21,7 +21,6 @@ from models.collaborations import (
     turn_of,
 )
 from models.drafts import count_drafts
-from models.flows._context import last_ended_turn
 from models.sides import Role, Side
 
 __all__ = [
@@ -93,6 +92,10 @@ class CollaborationView:
     def org_name(self, side: Side) -> str:
         return self.host_name if side is Side.HOST else self.guest_name
 
+    def side_of(self, user_id: str) -> Side | None:
+        """The side of an active participant; None for anyone else."""
+        return next((side for side, people in self.participants.items() for p in people if p.user_id == user_id), None)
+
 
 @dataclass(frozen=True)
 class HomeItem:
@@ -133,8 +136,12 @@ async def collaboration_view(
         return PersonView(user_id, p.display_name, p.side, p.role) if p else PersonView(user_id, "", side, Role.LEADER)
 
     active = sorted((p for p in people if p.active), key=lambda p: (_ROLE_ORDER[p.role], p.id))
-    current = await turn_of(session, c.id, c.turn_number)
-    last = await last_ended_turn(session, c.id)
+    # The running turn and the one before it, in one query: the last ended turn is one of the two.
+    latest = (
+        await session.scalars(select(Turn).where(Turn.collaboration_id == c.id).order_by(Turn.number.desc()).limit(2))
+    ).all()
+    current = next((t for t in latest if t.number == c.turn_number), None)
+    last = next((t for t in latest if t.ended_at is not None), None)
     return CollaborationView(
         id=c.id,
         account_id=c.account_id,
