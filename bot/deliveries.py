@@ -30,7 +30,7 @@ from bot.slack_client import BatonWebClient
 from bot.slack_files import upload_stream
 from models.base import utcnow
 from models.flows.sharepoint import latest_filing
-from models.outbox import OutboxEntry, OutboxKind, queued_again
+from models.outbox import OutboxEntry, OutboxKind, note_progress, queued_again
 from models.sides import Side
 from models.use_cases import (
     collaboration_view,
@@ -141,20 +141,27 @@ def build_deliverers(
         )
         if view.card_ts is not None:
             await slack.chat_update(channel=view.channel_id, ts=view.card_ts, text=text, blocks=blocks)
+            if (entry.result or {}).get("pin_pending") == view.card_ts:
+                await pin(view.channel_id, view.card_ts)  # this entry posted the card; its pin failed
             return {"ts": view.card_ts, "updated": True}
         posted = await slack.chat_postMessage(
             channel=view.channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
         ts = posted["ts"]
-        # Recorded before pinning: a crash now re-pins on retry (harmless) instead of posting twice.
+        # Recorded before pinning, with the pin still owed: if pinning fails (a 429 outlasting the
+        # retries, a crash), the retry updates the card instead of posting it twice, and pins it.
         async with sessions.begin() as session:
             await record_card(session, collaboration_id, ts)
+            await note_progress(session, entry.id, {"pin_pending": ts})
+        await pin(view.channel_id, ts)
+        return {"ts": ts, "posted": True}
+
+    async def pin(channel_id: str, ts: str) -> None:
         try:
-            await slack.pins_add(channel=view.channel_id, timestamp=ts)
+            await slack.pins_add(channel=channel_id, timestamp=ts)
         except SlackApiError as e:
             if e.response.get("error") != "already_pinned":
                 raise
-        return {"ts": ts, "posted": True}
 
     async def turn_update(entry: OutboxEntry) -> dict[str, Any]:
         collaboration_id, number = entry.payload["collaboration_id"], entry.payload["turn"]

@@ -6,14 +6,14 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text, select
+from sqlalchemy import Index, String, Text, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type, utcnow
 
-__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue", "enqueue_once", "queued_again"]
+__all__ = ["OutboxEntry", "OutboxKind", "OutboxStatus", "enqueue", "enqueue_once", "note_progress", "queued_again"]
 
 
 class OutboxKind(enum.StrEnum):
@@ -170,3 +170,16 @@ async def queued_again(session: AsyncSession, entry: OutboxEntry) -> bool:
         .limit(1)
     )
     return later is not None
+
+
+async def note_progress(session: AsyncSession, entry_id: int, progress: dict[str, Any]) -> None:
+    """Keep how far a delivery of several Slack calls got, so a retry resumes instead of starting over.
+
+    Stored in `result`, which the worker replaces with the deliverer's answer once the entry is done.
+    """
+    await session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id == entry_id)
+        .values(result=progress)
+        .execution_options(synchronize_session=False)
+    )
