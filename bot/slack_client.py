@@ -1,9 +1,10 @@
-"""The Web API client Baton uses everywhere: SLACK_API_URL, retry handlers, metrics per call."""
+"""The Web API client Baton uses everywhere: SLACK_API_URL, retries, rate limits per method, metrics per call."""
 
 from __future__ import annotations
 
 import asyncio
-import random
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -11,22 +12,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.metrics import Metrics
 
-__all__ = ["BatonWebClient", "RateLimitGate", "RetryAfterHandler", "build_web_client", "retry_after_seconds"]
+__all__ = ["BatonWebClient", "RateLimitGate", "build_web_client", "retry_after_seconds"]
 
 # Waiting longer than this inside one call would hold an outbox slot for too long; the outbox
 # reschedules the entry itself after a 429 that outlasts the client's retries.
 MAX_IN_CALL_WAIT = 30.0
+RATE_LIMIT_RETRIES = 3
 
 
 def retry_after_seconds(headers: dict[str, Any] | Any, default: float = 1.0) -> float:
@@ -43,68 +41,36 @@ def retry_after_seconds(headers: dict[str, Any] | Any, default: float = 1.0) -> 
 
 
 class RateLimitGate:
-    """Per Web API method, the moment Slack said to come back after a 429.
+    """Per Web API method: the moment Slack said to come back after a 429, and one call at a time until then.
 
-    Slack's limits are per method and workspace: once one call is told to wait, every other call to
-    that method waits too instead of spending a request on another 429.
+    Slack's limits are per method and workspace. Once a call is told to wait, the method's other calls
+    wait too, and then go one by one until one is answered without a 429; a whole queue of callers
+    waking at once would only draw the next round of 429s.
     """
 
     def __init__(self) -> None:
         self._until: dict[str, float] = {}
+        self._one_at_a_time: dict[str, asyncio.Lock] = {}
 
     def hold(self, method: str, seconds: float) -> None:
+        """Slack answered 429 with Retry-After `seconds`: the method is limited until then."""
         loop = asyncio.get_running_loop()
         self._until[method] = max(self._until.get(method, 0.0), loop.time() + seconds)
 
-    async def wait(self, method: str) -> None:
+    @contextlib.asynccontextmanager
+    async def turn(self, method: str) -> AsyncIterator[None]:
+        """Make one call of `method`: at once when it is not limited; else in line, after its Retry-After."""
+        if method not in self._until:
+            yield
+            return
         loop = asyncio.get_running_loop()
-        # A loop, not an Event: another 429 may push the moment further while we sleep.
-        while (remaining := self._until.get(method, 0.0) - loop.time()) > 0:  # noqa: ASYNC110
-            # Spread the waiters a little so they do not all arrive in the same instant.
-            await asyncio.sleep(remaining * (1 + random.random() / 10))
-
-
-def _method_of(request: HttpRequest) -> str:
-    return request.url.rstrip("/").rsplit("/", 1)[-1]
-
-
-class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
-    """Retries a 429 after exactly Retry-After (+ up to 10 % jitter), not slack_sdk's whole-second + 1 s.
-
-    slack_sdk's handler truncates the header to an int and adds up to a second of jitter, which doubles
-    short waits; the emulator's time-scaled limits send decimals, real Slack whole seconds. The wait is
-    also held on the method's gate, so concurrent calls to that method wait with this one.
-    """
-
-    def __init__(self, gate: RateLimitGate, max_retry_count: int = 3) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.gate = gate
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        return retry_after_seconds(response.headers) <= MAX_IN_CALL_WAIT
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        method = _method_of(request)
-        self.gate.hold(method, retry_after_seconds(response.headers if response is not None else {}))
-        state.next_attempt_requested = True
-        await self.gate.wait(method)
-        state.increment_current_attempt()
+        async with self._one_at_a_time.setdefault(method, asyncio.Lock()):
+            # A loop, not an Event: a 429 answered meanwhile may push the moment further.
+            while (remaining := self._until.get(method, 0.0) - loop.time()) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(remaining)
+            yield
+            if self._until.get(method, 0.0) <= loop.time():
+                self._until.pop(method, None)  # answered without a new 429: calls go in parallel again
 
 
 class BatonWebClient(AsyncWebClient):
@@ -119,18 +85,26 @@ class BatonWebClient(AsyncWebClient):
         self._session_loop: asyncio.AbstractEventLoop | None = None
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
-        await self.gate.wait(api_method)
         self._keep_connections()
-        try:
-            response = await super().api_call(api_method, **kwargs)
-        except SlackApiError as e:
-            self._count(api_method, str(e.response.get("error") or e.response.status_code))
-            raise
-        except Exception as e:
-            self._count(api_method, type(e).__name__)
-            raise
-        self._count(api_method, "ok")
-        return response
+        for attempt in range(1, RATE_LIMIT_RETRIES + 2):
+            async with self.gate.turn(api_method):
+                try:
+                    response = await super().api_call(api_method, **kwargs)
+                except SlackApiError as e:
+                    self._count(api_method, str(e.response.get("error") or e.response.status_code))
+                    if e.response.status_code != 429:
+                        raise
+                    wait = retry_after_seconds(e.response.headers)
+                    self.gate.hold(api_method, wait)
+                    if attempt > RATE_LIMIT_RETRIES or wait > MAX_IN_CALL_WAIT:
+                        raise  # the outbox reschedules the entry for after Retry-After
+                    continue
+                except Exception as e:
+                    self._count(api_method, type(e).__name__)
+                    raise
+            self._count(api_method, "ok")
+            return response
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _keep_connections(self) -> None:
         # One connection pool for every call of this event loop: slack_sdk's default, a new aiohttp
@@ -150,12 +124,11 @@ class BatonWebClient(AsyncWebClient):
             self.metrics.slack_calls.labels(method=method, outcome=outcome).inc()
 
 
-def retry_handlers(gate: RateLimitGate, rate_limit_retries: int = 3) -> list[AsyncRetryHandler]:
-    """Connection resets, 5xx and 429s are retried inside the call; the outbox retries beyond that."""
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Connection resets and 5xx are retried inside the call (429s by BatonWebClient, through its gate)."""
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=1),
-        RetryAfterHandler(gate, max_retry_count=rate_limit_retries),
     ]
 
 
@@ -168,7 +141,7 @@ def build_web_client(
         token=token,
         base_url=base_url,
         timeout=timeout,
-        retry_handlers=retry_handlers(gate),
+        retry_handlers=retry_handlers(),
         metrics=metrics,
         gate=gate,
     )

@@ -101,6 +101,7 @@ async def test_outbox_keeps_order_within_a_channel_and_sets_aside_a_dead_one(har
             )
     harness.baton.deps.outbox.wake()
     await emu.wait_for(lambda: len(harness.channel_messages()) == 5)
+    await harness.settle()  # the dead channel's lane runs on its own: wait for its answer too
     assert [m.text for m in harness.channel_messages()] == [f"message {n}" for n in range(1, 6)]
     async with harness.baton.deps.sessions() as session:
         dead = await session.scalar(select(OutboxEntry).where(OutboxEntry.lane == "C0GONE"))
