@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import Sessions
@@ -105,6 +106,15 @@ class RetryPolicy:
         return float(min(self.cap, self.base * (2 ** max(0, attempts - 1))))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt leaves: the entry's new values, and whether its lane goes on now."""
+
+    values: dict[str, Any]
+    lane_moves_on: bool
+    counted_as: str  # delivered, retried or set_aside (the metric's outcome)
+
+
 @dataclass
 class OutboxWorker:
     """Claims due entries with a lease and drives each lane, in order, through its deliverers.
@@ -188,8 +198,13 @@ class OutboxWorker:
             while await self.run_once():
                 pass
 
-    async def _claim(self, limit: int, lane: str | None = None) -> list[OutboxEntry]:
-        """Claim up to `limit` due heads of lanes (of `lane` only, when given) in one transaction."""
+    async def _claim(self, limit: int) -> list[OutboxEntry]:
+        """Claim up to `limit` due heads of lanes, in one transaction."""
+        async with self.sessions.begin() as session:
+            return await self._claim_in(session, limit)
+
+    async def _claim_in(self, session: AsyncSession, limit: int, lane: str | None = None) -> list[OutboxEntry]:
+        """Claim up to `limit` due heads of lanes (of `lane` only, when given) in the caller's transaction."""
         now = self.clock()
         earlier = aliased(OutboxEntry)
         # The head of each lane only: an entry waits while an earlier one of its lane is pending.
@@ -217,23 +232,22 @@ class OutboxWorker:
         )
         if lane is not None:
             heads = heads.where(OutboxEntry.lane == lane)
-        async with self.sessions.begin() as session:
-            ids = (await session.scalars(heads)).all()
-            if not ids:
-                return []
-            # The conditional update is the claim: of two workers, exactly one gets each row.
-            await session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id.in_(ids), claimable)
-                .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
-                .execution_options(synchronize_session=False)
-            )
-            claimed = await session.scalars(
-                select(OutboxEntry)
-                .where(OutboxEntry.id.in_(ids), OutboxEntry.claimed_by == self.worker_id)
-                .order_by(OutboxEntry.id)
-            )
-            return list(claimed.all())
+        ids = (await session.scalars(heads)).all()
+        if not ids:
+            return []
+        # The conditional update is the claim: of two workers, exactly one gets each row.
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids), claimable)
+            .values(claimed_until=now + timedelta(seconds=self.policy.lease), claimed_by=self.worker_id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = await session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.id.in_(ids), OutboxEntry.claimed_by == self.worker_id)
+            .order_by(OutboxEntry.id)
+        )
+        return list(claimed.all())
 
     async def _drive_lane(self, entry: OutboxEntry) -> int:
         """Deliver `entry`, then the entries behind it in its lane, until the lane is empty or must wait."""
@@ -241,19 +255,22 @@ class OutboxWorker:
         current: OutboxEntry | None = entry
         try:
             while current is not None:
-                if not await self._deliver(current):
-                    break  # a retry is scheduled; the lane's later entries wait behind it
-                delivered += 1
-                if self._stopping:
-                    break
-                following = await self._claim(1, lane=current.lane)
-                current = following[0] if following else None
+                outcome = await self._attempt(current)
+                # The entry's outcome and the claim of the next one in its lane share one transaction.
+                following = await self._finish(current, outcome.values, claim_next=outcome.lane_moves_on)
+                self._count(current.kind, outcome.counted_as)
+                if outcome.counted_as == "delivered":
+                    delivered += 1
+                if outcome.counted_as == "set_aside":
+                    await self._report_set_aside(current, outcome.values["last_error"])
+                current = following
         except Exception:
             # The database failed under us: the claimed entry is taken up again when its lease ends.
             log.exception("outbox lane %s stopped", entry.lane, extra={"lane": entry.lane})
         return delivered
 
-    async def _deliver(self, entry: OutboxEntry) -> bool:
+    async def _attempt(self, entry: OutboxEntry) -> Outcome:
+        """Run the entry's deliverer; what to record of it, and whether its lane moves on."""
         deliverer = self.deliverers.get(entry.kind)
         try:
             if deliverer is None:
@@ -261,57 +278,47 @@ class OutboxWorker:
             result = await deliverer(entry)
         except Exception as e:
             failure = classify(e)
+            attempts = entry.attempts + 1
             if failure.permanent:
-                await self._set_aside(entry, failure)
-                return True  # the lane moves on: a dead channel must not block the others behind it
-            await self._retry_later(entry, failure)
-            return False
-        await self._finish(entry, {"status": OutboxStatus.DONE, "result": result, "done_at": self.clock()})
-        self._count(entry.kind, "delivered")
-        return True
-
-    async def _retry_later(self, entry: OutboxEntry, failure: DeliveryFailed) -> None:
-        attempts = entry.attempts + 1
-        delay = self.policy.delay(attempts, failure.retry_after)
-        log.warning(
-            "outbox entry %s (%s) failed, retrying in %.1fs: %s",
-            entry.id,
-            entry.kind,
-            delay,
-            failure,
-            extra={"outbox_id": entry.id, "attempts": attempts},
-        )
-        await self._finish(
-            entry,
-            {
+                log.error(
+                    "outbox entry %s (%s) set aside: %s",
+                    entry.id,
+                    entry.kind,
+                    failure,
+                    extra={"outbox_id": entry.id, "lane": entry.lane},
+                )
+                # The lane moves on: a dead channel must not block the entries behind it.
+                values = {"status": OutboxStatus.SET_ASIDE, "attempts": attempts, "last_error": str(failure)}
+                return Outcome(values, lane_moves_on=not self._stopping, counted_as="set_aside")
+            delay = self.policy.delay(attempts, failure.retry_after)
+            log.warning(
+                "outbox entry %s (%s) failed, retrying in %.1fs: %s",
+                entry.id,
+                entry.kind,
+                delay,
+                failure,
+                extra={"outbox_id": entry.id, "attempts": attempts},
+            )
+            # The lane's later entries wait behind this one's retry, to keep their order.
+            values = {
                 "attempts": attempts,
                 "last_error": str(failure),
                 "next_attempt_at": self.clock() + timedelta(seconds=delay),
-            },
-        )
-        self._count(entry.kind, "retried")
+            }
+            return Outcome(values, lane_moves_on=False, counted_as="retried")
+        values = {"status": OutboxStatus.DONE, "result": result, "done_at": self.clock()}
+        return Outcome(values, lane_moves_on=not self._stopping, counted_as="delivered")
 
-    async def _set_aside(self, entry: OutboxEntry, failure: DeliveryFailed) -> None:
-        log.error(
-            "outbox entry %s (%s) set aside: %s",
-            entry.id,
-            entry.kind,
-            failure,
-            extra={"outbox_id": entry.id, "lane": entry.lane},
-        )
-        await self._finish(
-            entry,
-            {"status": OutboxStatus.SET_ASIDE, "attempts": entry.attempts + 1, "last_error": str(failure)},
-        )
-        self._count(entry.kind, "set_aside")
-        entry.last_error = str(failure)
+    async def _report_set_aside(self, entry: OutboxEntry, error: str) -> None:
+        entry.last_error = error
         if self.on_set_aside is not None:
             try:
                 await self.on_set_aside(entry)
             except Exception:
                 log.exception("could not report set-aside outbox entry %s", entry.id)
 
-    async def _finish(self, entry: OutboxEntry, values: dict[str, Any]) -> None:
+    async def _finish(self, entry: OutboxEntry, values: dict[str, Any], *, claim_next: bool) -> OutboxEntry | None:
+        """Record the entry's outcome and release it; with `claim_next`, claim its lane's next entry too."""
         async with self.sessions.begin() as session:
             await session.execute(
                 update(OutboxEntry)
@@ -319,6 +326,10 @@ class OutboxWorker:
                 .values(claimed_until=None, claimed_by=None, **values)
                 .execution_options(synchronize_session=False)
             )
+            if not claim_next:
+                return None
+            following = await self._claim_in(session, 1, lane=entry.lane)
+            return following[0] if following else None
 
     def _count(self, kind: str, outcome: str) -> None:
         if self.metrics is not None:
