@@ -59,7 +59,11 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> Sessions:
     """Sessions on `engine`; `sessions.read()` runs on an option engine that shares its pool."""
-    return Sessions(engine, read_engine=engine.execution_options(**{READ_ONLY_OPTION: True}))
+    return Sessions(
+        engine,
+        read_engine=engine.execution_options(**{READ_ONLY_OPTION: True}),
+        one_writer=engine.dialect.name == "sqlite",
+    )
 
 
 async def database_reachable(engine: AsyncEngine) -> tuple[bool, str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
@@ -26,12 +29,38 @@ class Sessions(async_sessionmaker[AsyncSession]):
     sessions.read() as session:` only looks, and on SQLite takes no write lock (see bot.db).
     """
 
-    def __init__(self, engine: AsyncEngine, *, read_engine: AsyncEngine | None = None) -> None:
-        """`read_engine`: where read sessions run (an option engine of `engine`, sharing its pool)."""
+    def __init__(
+        self, engine: AsyncEngine, *, read_engine: AsyncEngine | None = None, one_writer: bool = False
+    ) -> None:
+        """`read_engine`: where read sessions run (an option engine of `engine`, sharing its pool).
+
+        `one_writer` (SQLite, which has one write lock per database): `begin()` waits its turn in this
+        process before taking a connection. Writers then queue in order on an asyncio lock, instead of
+        each holding a pooled connection while SQLite's busy handler sleeps and polls for the lock —
+        which leaves readers without connections and the writers waking up to 100 ms late.
+        """
         super().__init__(engine, expire_on_commit=False)
         self._reads = async_sessionmaker(
             read_engine or engine, sync_session_class=ReadOnlySession, expire_on_commit=False
         )
+        self._one_writer = one_writer
+        self._writer_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        """A session in a transaction, committed at the end of the block (rolled back on an error)."""
+        if not self._one_writer:
+            async with super().begin() as session:
+                yield session
+            return
+        async with self._writer_lock(), super().begin() as session:
+            yield session
+
+    def _writer_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._writer_turn is None or self._writer_turn[0] is not loop:
+            self._writer_turn = (loop, asyncio.Lock())
+        return self._writer_turn[1]
 
     def read(self) -> AsyncSession:
         """A session that only reads; a change in it raises ReadOnlySessionError before reaching the database."""

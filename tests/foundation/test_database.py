@@ -159,3 +159,27 @@ async def test_a_change_in_a_read_session_is_refused_and_nothing_is_recorded(ses
         with refused:
             await session.commit()
     assert await _lanes(sessions) == ["C1"]
+
+
+async def test_writers_queue_in_order_and_leave_the_connections_to_readers(
+    sessions: Sessions, database_url: str
+) -> None:
+    order: list[int] = []
+
+    async def writer(n: int) -> None:
+        async with sessions.begin() as session:
+            await enqueue(session, kind=OutboxKind.POST_MESSAGE, lane=f"W{n}")
+            order.append(n)
+            await asyncio.sleep(0.03)  # a transaction that takes a while (Slack-bound work happens outside)
+
+    writers = []
+    for n in range(30):  # more writers than the pool has connections (5 + 10 overflow)
+        writers.append(asyncio.create_task(writer(n)))
+        await asyncio.sleep(0)  # each starts, in order
+    # 30 writers take about a second one after another; a reader does not wait for them.
+    async with asyncio.timeout(0.5):
+        await _lanes(sessions)
+    await asyncio.gather(*writers)
+    assert len(await _lanes(sessions)) == 30
+    if make_url(database_url).get_backend_name() == "sqlite":
+        assert order == list(range(30)), "SQLite's writers take the lock in the order they asked for it"
