@@ -6,7 +6,7 @@ import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,7 +22,9 @@ __all__ = [
     "Participant",
     "Turn",
     "TurnEnd",
+    "active_collaborations",
     "active_in_channel",
+    "current_turns",
     "get_collaboration",
     "latest_in_channel",
     "lock_collaboration",
@@ -211,6 +213,26 @@ async def active_in_channel(session: AsyncSession, channel_id: str, *, lock: boo
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
+
+
+async def active_collaborations(session: AsyncSession) -> Sequence[Collaboration]:
+    """Every channel's active collaboration."""
+    return (
+        await session.scalars(select(Collaboration).where(Collaboration.status == CollaborationStatus.ACTIVE))
+    ).all()
+
+
+async def current_turns(session: AsyncSession) -> Sequence[Turn]:
+    """The turn each active collaboration is on (`turn_of` its `turn_number`), for all of them at once."""
+    return (
+        await session.scalars(
+            select(Turn)
+            .join(
+                Collaboration, and_(Collaboration.id == Turn.collaboration_id, Collaboration.turn_number == Turn.number)
+            )
+            .where(Collaboration.status == CollaborationStatus.ACTIVE)
+        )
+    ).all()
 
 
 async def latest_in_channel(session: AsyncSession, channel_id: str) -> Collaboration | None:

@@ -16,6 +16,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -33,7 +34,9 @@ __all__ = [
     "ChainLink",
     "Event",
     "EventKind",
+    "NewEvent",
     "append_event",
+    "append_events",
     "canonical_json",
     "content_hash_of",
     "event_hash",
@@ -153,6 +156,16 @@ def event_hash(
     ).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append (`append_events`): what happened, who did it (None: Baton), on which side."""
+
+    kind: str
+    actor: str | None
+    side: Side | None
+    data: Mapping[str, Any]
+
+
 async def append_event(
     session: AsyncSession,
     collaboration_id: int,
@@ -168,44 +181,66 @@ async def append_event(
     `actor` is the acting user's id (None for Baton itself). The collaboration row is locked first
     (a no-op when the use case already holds it), so two appends never take the same seq.
     """
-    # Only the lock: selecting the id leaves the caller's loaded objects as they are.
-    await session.execute(select(Collaboration.id).where(Collaboration.id == collaboration_id).with_for_update())
-    last = (
-        await session.execute(
-            select(Event.seq, Event.hash)
-            .where(Event.collaboration_id == collaboration_id)
-            .order_by(Event.seq.desc())
-            .limit(1)
-        )
-    ).first()
-    seq, prev_hash = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.hash)
-    # A JSON round trip, so the hashed form is exactly what the database returns later.
-    stored = json.loads(canonical_json(dict(data)))
-    c_hash = content_hash_of(stored)
-    event = Event(
-        collaboration_id=collaboration_id,
-        seq=seq,
-        kind=str(kind),
-        at=at,
-        actor_user_id=actor,
-        side=side,
-        data=stored,
-        content_hash=c_hash,
-        prev_hash=prev_hash,
-        hash=event_hash(
+    (event,) = await append_events(session, collaboration_id, [NewEvent(kind, actor, side, data)], at=at)
+    return event
+
+
+async def append_events(
+    session: AsyncSession, collaboration_id: int, new: Sequence[NewEvent], *, at: datetime, first: bool = False
+) -> list[Event]:
+    """Add several links to the collaboration's chain, in order, in the caller's transaction.
+
+    The same chain as appending them one by one, for one lock, one read of the head and one flush
+    (opening a period appends six at once; each separate append costs three round trips).
+    `first`: the collaboration was inserted in this transaction, so its chain is empty and nobody else
+    can append to it: neither lock nor head is read. (Were it not empty, the unique (collaboration,
+    seq) constraint would refuse seq 1: a mistake fails loudly, it cannot fork the chain.)
+    """
+    last = None
+    if not first:
+        # Only the lock: selecting the id leaves the caller's loaded objects as they are.
+        await session.execute(select(Collaboration.id).where(Collaboration.id == collaboration_id).with_for_update())
+        last = (
+            await session.execute(
+                select(Event.seq, Event.hash)
+                .where(Event.collaboration_id == collaboration_id)
+                .order_by(Event.seq.desc())
+                .limit(1)
+            )
+        ).first()
+    seq, prev_hash = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
+    events: list[Event] = []
+    for item in new:
+        seq += 1
+        # A JSON round trip, so the hashed form is exactly what the database returns later.
+        stored = json.loads(canonical_json(dict(item.data)))
+        c_hash = content_hash_of(stored)
+        event = Event(
             collaboration_id=collaboration_id,
             seq=seq,
-            kind=kind,
+            kind=str(item.kind),
             at=at,
-            actor_user_id=actor,
-            side=side,
+            actor_user_id=item.actor,
+            side=item.side,
+            data=stored,
             content_hash=c_hash,
             prev_hash=prev_hash,
-        ),
-    )
-    session.add(event)
+            hash=event_hash(
+                collaboration_id=collaboration_id,
+                seq=seq,
+                kind=item.kind,
+                at=at,
+                actor_user_id=item.actor,
+                side=item.side,
+                content_hash=c_hash,
+                prev_hash=prev_hash,
+            ),
+        )
+        events.append(event)
+        prev_hash = event.hash
+    session.add_all(events)
     await session.flush()
-    return event
+    return events
 
 
 def verify_chain(events: Sequence[ChainLink]) -> list[str]:

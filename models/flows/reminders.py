@@ -18,7 +18,7 @@ transaction, and makes sure it happens once:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -48,10 +48,13 @@ __all__ = [
     "Cycle",
     "DueItem",
     "Snoozed",
+    "active_requests_with_due_dates",
     "claim",
+    "claimed_keys",
     "claimed_periods",
     "due_for",
     "escalate_request",
+    "escalation_key",
     "nudge_series",
     "nudge_turn",
     "parse_reminder_key",
@@ -65,6 +68,9 @@ __all__ = [
 
 # The statuses in which a request waits on its addressed side: only those are reminded of.
 AWAITING = frozenset({RequestStatus.OPEN, RequestStatus.REOPENED})
+
+# Keys looked up per read in `claimed_keys`: well within the bound parameters SQLite and asyncpg allow.
+_KEYS_PER_READ = 500
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,11 @@ def nudge_series(collaboration_id: int, turn: int, side: Side) -> str:
     return f"nudge:{collaboration_id}:{turn}:{side.value}"
 
 
+def escalation_key(request_id: int) -> str:
+    """The claim of a request's one escalation to the host leaders."""
+    return f"request-escalation:{request_id}"
+
+
 def reminder_key(series: str, day: date) -> str:
     """The key of one cycle of a series: what a reminder's Snooze button carries."""
     return f"{series}@{day.isoformat()}"
@@ -140,6 +151,16 @@ async def claim(
     except IntegrityError:
         return None
     return row
+
+
+async def claimed_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Which of `keys` are claimed already (a few reads however many keys there are)."""
+    wanted = sorted(set(keys))
+    claimed: set[str] = set()
+    for start in range(0, len(wanted), _KEYS_PER_READ):
+        chunk = wanted[start : start + _KEYS_PER_READ]
+        claimed.update((await session.scalars(select(ScheduleClaim.key).where(ScheduleClaim.key.in_(chunk)))).all())
+    return claimed
 
 
 async def claimed_periods(session: AsyncSession, account_id: int) -> set[str]:
@@ -251,7 +272,7 @@ async def escalate_request(
     """Tell the host leaders, once per request, that it is `days` days overdue; returns the DMs recorded."""
     row = await claim(
         session,
-        f"request-escalation:{request.id}",
+        escalation_key(request.id),
         kind=ClaimKind.REQUEST_ESCALATION,
         now=now,
         account_id=collaboration.account_id,
@@ -425,17 +446,29 @@ async def snooze(session: AsyncSession, *, actor: Actor, reminder_key: str, now:
 # --- reading --------------------------------------------------------------------------------------
 
 
+# What the reminders look at: published requests that wait on their addressed side and have a due date.
+_WITH_DUE_DATES = select(DocumentRequest).where(
+    DocumentRequest.published.is_(True),
+    DocumentRequest.status.in_(AWAITING),
+    DocumentRequest.due_date.is_not(None),
+)
+
+
 async def requests_with_due_dates(session: AsyncSession, collaboration_id: int) -> Sequence[DocumentRequest]:
     """The collaboration's published requests that wait on their addressed side and have a due date."""
     return (
         await session.scalars(
-            select(DocumentRequest)
-            .where(
-                DocumentRequest.collaboration_id == collaboration_id,
-                DocumentRequest.published.is_(True),
-                DocumentRequest.status.in_(AWAITING),
-                DocumentRequest.due_date.is_not(None),
-            )
+            _WITH_DUE_DATES.where(DocumentRequest.collaboration_id == collaboration_id).order_by(DocumentRequest.id)
+        )
+    ).all()
+
+
+async def active_requests_with_due_dates(session: AsyncSession) -> Sequence[DocumentRequest]:
+    """`requests_with_due_dates` of every active collaboration, in one read."""
+    return (
+        await session.scalars(
+            _WITH_DUE_DATES.join(Collaboration, Collaboration.id == DocumentRequest.collaboration_id)
+            .where(Collaboration.status == CollaborationStatus.ACTIVE)
             .order_by(DocumentRequest.id)
         )
     ).all()

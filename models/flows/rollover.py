@@ -40,7 +40,7 @@ from models.errors import Conflict, NotFound
 from models.flows._context import participant_added_data
 from models.flows.documents import UPLOAD_DRAFT
 from models.flows.requests import TRANSITION_DRAFT, request_card
-from models.history import Event, EventKind, append_event
+from models.history import Event, EventKind, NewEvent, append_event, append_events
 from models.outbox import OutboxKind, enqueue
 from models.permissions import leaders_of
 from models.requests import FINAL, DocumentRequest
@@ -91,6 +91,7 @@ class Carried:
 
     requests: tuple[str, ...] = ()  # the requests' labels in their new home ("#2026-11/2")
     drafts: int = 0
+    source_event: Event | None = None  # what was appended to the source's chain (its head now), if anything
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Opened:
     rolled_over: Collaboration | None = None  # the previous collaboration, rolled over
     carried_from: Collaboration | None = None  # where open requests and drafts came from
     carried: Carried = field(default_factory=Carried)
+    people: tuple[Participant, ...] = ()  # when Baton opened it: the people it was opened with, in order
 
 
 def statement_title(account_name: str, period: str) -> str:
@@ -119,7 +121,14 @@ async def collaborations_of(session: AsyncSession, channel_id: str) -> Sequence[
     ).all()
 
 
-async def open_period(session: AsyncSession, *, account_id: int, period: str, now: datetime) -> Opened:
+async def open_period(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    period: str,
+    now: datetime,
+    channel: Sequence[Collaboration] | None = None,
+) -> Opened:
     """Open the account's collaboration for `period` in its channel, or use the one started by hand.
 
     Baton opens it (the event's actor is None): its title names the account and the period, the host
@@ -128,11 +137,13 @@ async def open_period(session: AsyncSession, *, account_id: int, period: str, no
     is rolled over; its open requests and drafts (or a wrapped-up one's open requests) move in.
 
     The caller has claimed the period (models.flows.reminders.claim), so two runs never both open it.
+    `channel`: the channel's collaborations (`collaborations_of`), when the caller has read them in
+    this transaction already, so they are not read twice.
     """
     account = await session.get(Account, account_id)
     if account is None:
         raise NotFound("That account doesn't exist (any more).")
-    existing = list(await collaborations_of(session, account.channel_id))
+    existing = list(channel if channel is not None else await collaborations_of(session, account.channel_id))
     mine = next((c for c in reversed(existing) if c.period == period), None)
     if mine is not None:
         # Started by hand: use it. Open requests left in a wrapped-up predecessor still carry over.
@@ -199,48 +210,41 @@ async def open_period(session: AsyncSession, *, account_id: int, period: str, no
     session.add(Turn(collaboration_id=c.id, number=1, side=Side.HOST, started_at=now))
     await session.flush()
 
-    await append_event(
+    started = {
+        "title": c.title,
+        "period": period,
+        "note": "",
+        "due_date": None,
+        "account": account.name,
+        "channel_id": c.channel_id,
+        "host_name": c.host_name,
+        "guest_name": c.guest_name,
+        "turn": 1,
+        "holding_side": Side.HOST.value,
+        "opened_by": "schedule",
+        "previous_collaboration_id": previous.id,
+    }
+    await append_events(
         session,
         c.id,
-        EventKind.COLLABORATION_STARTED,
-        actor=None,
-        side=Side.HOST,
-        data={
-            "title": c.title,
-            "period": period,
-            "note": "",
-            "due_date": None,
-            "account": account.name,
-            "channel_id": c.channel_id,
-            "host_name": c.host_name,
-            "guest_name": c.guest_name,
-            "turn": 1,
-            "holding_side": Side.HOST.value,
-            "opened_by": "schedule",
-            "previous_collaboration_id": previous.id,
-        },
+        [
+            NewEvent(EventKind.COLLABORATION_STARTED, None, Side.HOST, started),
+            *(
+                NewEvent(EventKind.PARTICIPANT_ADDED, None, p.side, participant_added_data(p, how="carried_over"))
+                for p in people
+            ),
+        ],
         at=now,
+        first=True,  # `c` was inserted above
     )
-    for person in people:
-        await append_event(
-            session,
-            c.id,
-            EventKind.PARTICIPANT_ADDED,
-            actor=None,
-            side=person.side,
-            data=participant_added_data(person, how="carried_over"),
-            at=now,
-        )
 
     carried = Carried()
     if rolled is not None or previous.status is CollaborationStatus.WRAPPED_UP:
         carried = await carry_over(session, previous, c, now=now, rolled_over=rolled is not None)
 
     if rolled is not None:
-        last = await session.scalar(
-            select(Event).where(Event.collaboration_id == rolled.id).order_by(Event.seq.desc()).limit(1)
-        )
-        assert last is not None  # the rolled_over event was just appended
+        last = carried.source_event
+        assert last is not None  # carry_over appended `rolled_over`: the head of the rolled-over chain
         await notices.refresh_card(session, rolled)
         await enqueue(
             session,
@@ -254,7 +258,7 @@ async def open_period(session: AsyncSession, *, account_id: int, period: str, no
     await notices.refresh_card(session, c)
     staying = {p.user_id for p in people}
     await notices.refresh_homes(session, c, [*people, *(p for p in old_people if p.user_id not in staying)])
-    return Opened(c, opened=True, rolled_over=rolled, carried_from=previous, carried=carried)
+    return Opened(c, opened=True, rolled_over=rolled, carried_from=previous, carried=carried, people=tuple(people))
 
 
 async def carry_over(
@@ -281,10 +285,12 @@ async def carry_over(
             .execution_options(populate_existing=True)
         )
     ).all()
-    top = await session.scalar(
-        select(func.max(DocumentRequest.number)).where(DocumentRequest.collaboration_id == target.id)
-    )
-    number = top or 0
+    number = 0
+    if requests:  # the target's numbering is only needed for something to number
+        top = await session.scalar(
+            select(func.max(DocumentRequest.number)).where(DocumentRequest.collaboration_id == target.id)
+        )
+        number = top or 0
     moved: list[dict[str, Any]] = []
     for request in requests:
         number += 1
@@ -319,10 +325,10 @@ async def carry_over(
     # Only published requests enter the chains: drafts are their own side's until it sends them.
     published = [{k: m[k] for k in ("request_id", "was", "label", "status")} for m in moved if m["published"]]
     data = {"from_collaboration_id": source.id, "into_collaboration_id": target.id, "requests": published}
-    if rolled_over:
-        await append_event(session, source.id, RolloverEvent.ROLLED_OVER, actor=None, side=None, data=data, at=now)
-    elif published:
-        await append_event(session, source.id, RolloverEvent.CARRIED_OVER, actor=None, side=None, data=data, at=now)
+    source_event: Event | None = None
+    if rolled_over or published:
+        kind = RolloverEvent.ROLLED_OVER if rolled_over else RolloverEvent.CARRIED_OVER
+        source_event = await append_event(session, source.id, kind, actor=None, side=None, data=data, at=now)
     if published:
         await append_event(session, target.id, RolloverEvent.CARRIED_OVER, actor=None, side=None, data=data, at=now)
     # Their own cards show the qualified number now ("#2026-11/2"): refresh those posted already.
@@ -332,6 +338,7 @@ async def carry_over(
     return Carried(
         requests=tuple(m["label"] for m in moved if m["published"]),
         drafts=len(drafts),
+        source_event=source_event,
     )
 
 

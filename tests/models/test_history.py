@@ -8,13 +8,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import Sessions
 from models.history import (
     GENESIS_HASH,
     Event,
+    NewEvent,
     append_event,
+    append_events,
     canonical_json,
     content_hash_of,
     event_hash,
@@ -170,6 +174,22 @@ async def test_appends_in_one_transaction_take_consecutive_seqs(sessions: Sessio
         ]
     assert [e.seq for e in made] == [before + 1, before + 2, before + 3]
     assert verify_chain(await chain(sessions, c.id)) == []
+
+
+async def test_a_batch_of_appends_links_like_single_appends_and_first_is_refused_on_a_started_chain(
+    sessions: Sessions,
+) -> None:
+    c = await start(sessions)
+    before = len(await chain(sessions, c.id))
+    async with sessions.begin() as session:
+        made = await append_events(session, c.id, [NewEvent("note", None, None, {"i": i}) for i in range(3)], at=at(1))
+    assert [e.seq for e in made] == [before + 1, before + 2, before + 3]
+    assert verify_chain(await chain(sessions, c.id)) == []
+
+    with pytest.raises(IntegrityError):  # `first` on a chain with events: the database refuses seq 1
+        async with sessions.begin() as session:
+            await append_events(session, c.id, [NewEvent("note", None, None, {})], at=at(2), first=True)
+    assert len(await chain(sessions, c.id)) == before + 3
 
 
 def _link(seq: int, prev: str, data: dict[str, Any]) -> Link:

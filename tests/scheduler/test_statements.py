@@ -7,9 +7,11 @@ import asyncio
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import update
+
 from bot.blobs import LocalBlobStore
 from bot.db import Sessions, create_engine, session_factory
-from models.collaborations import CollaborationStatus
+from models.collaborations import Account, CollaborationStatus
 from models.history import verify_chain
 from models.outbox import OutboxKind
 from models.requests import RequestStatus
@@ -183,6 +185,37 @@ async def test_open_requests_and_drafts_move_into_the_new_period_keeping_numbers
     newest = await active(sessions)
     assert newest.period == "2026-12"
     assert [r.label for r in await requests(sessions, newest)] == ["#2026-10/1", "#2026-10/3", "#2026-10/4"]
+
+
+async def test_an_overdue_request_carried_into_the_new_period_is_reminded_the_day_it_opens(
+    sessions: Sessions,
+) -> None:
+    c = await october(sessions)
+    pod = NewRequest(RequestCategory.PROOF_OF_DELIVERY, ["INV-1001"], due_date=date(2026, 11, 20))
+    (request_id,) = await file(sessions, ALEX, c, pod, now=utc(2026, 11, 5, 11))
+    await send(sessions, ALEX, c, "Statement; one POD please.", now=utc(2026, 11, 5, 12))
+
+    report = await run(sessions, DEC_1_NINE)
+    assert (report.opened, report.rolled_over, report.escalations) == (1, 1, 1)
+    assert report.reminders == 2, "the statement to Alex, and the overdue request to Retail Co"
+    new = await active(sessions)
+    (reminder,) = await entries(sessions, OutboxKind.REQUEST_REMINDER)
+    assert (reminder.collaboration_id, reminder.payload["request_id"]) == (new.id, request_id)
+    assert (reminder.lane, reminder.payload["stage"], reminder.payload["days"]) == (CHANNEL, "overdue", 11)
+    assert await run(sessions, utc(2026, 12, 1, 17)) == RunReport(), "once a day"
+    assert await run(sessions, utc(2026, 12, 2, 9)) == RunReport(reminders=1)
+
+
+async def test_an_account_whose_schedule_cannot_be_worked_out_fails_alone(sessions: Sessions) -> None:
+    await october(sessions)
+    west = await october(sessions, channel=WEST, account_name="Retail Co West")
+    async with sessions.begin() as session:  # a time zone that is no longer known
+        await session.execute(update(Account).where(Account.id == west.account_id).values(timezone="Mars/Olympus"))
+
+    report = await run(sessions, DEC_1_NINE)
+    assert (report.opened, report.rolled_over, report.failed) == (1, 1, 1)
+    assert [c.status for c in await collaborations(sessions, WEST)] == [CollaborationStatus.ACTIVE]
+    assert await run(sessions, DEC_1_NINE) == RunReport(failed=1), "tried again at every run"
 
 
 async def test_two_concurrent_runs_record_each_reminder_once(sessions: Sessions, database_url: str) -> None:
