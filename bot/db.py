@@ -16,6 +16,10 @@ __all__ = ["Sessions", "create_engine", "database_reachable", "session_factory"]
 # The execution option that marks the connections of `sessions.read()`: on SQLite they begin deferred.
 READ_ONLY_OPTION = "baton_read_only"
 
+# Write transactions of one process holding PostgreSQL connections at once: a third of the pool (10 +
+# 20 overflow), so the reads that answer Slack always find a connection.
+POSTGRES_WRITERS = 10
+
 # How long a SQLite writer waits for another one before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -62,7 +66,7 @@ def session_factory(engine: AsyncEngine) -> Sessions:
     return Sessions(
         engine,
         read_engine=engine.execution_options(**{READ_ONLY_OPTION: True}),
-        one_writer=engine.dialect.name == "sqlite",
+        writers=1 if engine.dialect.name == "sqlite" else POSTGRES_WRITERS,
     )
 
 

@@ -30,36 +30,38 @@ class Sessions(async_sessionmaker[AsyncSession]):
     """
 
     def __init__(
-        self, engine: AsyncEngine, *, read_engine: AsyncEngine | None = None, one_writer: bool = False
+        self, engine: AsyncEngine, *, read_engine: AsyncEngine | None = None, writers: int | None = None
     ) -> None:
         """`read_engine`: where read sessions run (an option engine of `engine`, sharing its pool).
 
-        `one_writer` (SQLite, which has one write lock per database): `begin()` waits its turn in this
-        process before taking a connection. Writers then queue in order on an asyncio lock, instead of
-        each holding a pooled connection while SQLite's busy handler sleeps and polls for the lock —
-        which leaves readers without connections and the writers waking up to 100 ms late.
+        `writers`: how many write transactions of this process may hold a connection at once; `begin()`
+        waits its turn before taking one. On SQLite (one write lock per database) it is 1: writers queue
+        in order on the event loop instead of each holding a pooled connection while SQLite's busy
+        handler sleeps and polls for the lock, which left readers without connections and writers waking
+        up to 100 ms late. On PostgreSQL a few: writers waiting on a row lock must not take every pooled
+        connection from the reads that answer Slack within its 3 s.
         """
         super().__init__(engine, expire_on_commit=False)
         self._reads = async_sessionmaker(
             read_engine or engine, sync_session_class=ReadOnlySession, expire_on_commit=False
         )
-        self._one_writer = one_writer
-        self._writer_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._writers = writers
+        self._writer_turn: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
         """A session in a transaction, committed at the end of the block (rolled back on an error)."""
-        if not self._one_writer:
+        if self._writers is None:
             async with super().begin() as session:
                 yield session
             return
-        async with self._writer_lock(), super().begin() as session:
+        async with self._writer_slots(self._writers), super().begin() as session:
             yield session
 
-    def _writer_lock(self) -> asyncio.Lock:
+    def _writer_slots(self, writers: int) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         if self._writer_turn is None or self._writer_turn[0] is not loop:
-            self._writer_turn = (loop, asyncio.Lock())
+            self._writer_turn = (loop, asyncio.Semaphore(writers))
         return self._writer_turn[1]
 
     def read(self) -> AsyncSession:
