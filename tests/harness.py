@@ -19,6 +19,7 @@ from bot.emulator.state import Channel, Message
 from bot.migrate import upgrade
 from bot.outbox import RetryPolicy
 from bot.settings import Settings
+from models.outbox import OutboxKind, enqueue
 
 # Quick retries so outage tests finish in seconds; the policy's shape is what production uses.
 TEST_RETRY_POLICY = RetryPolicy(base=0.05, cap=0.5, lease=30.0)
@@ -68,6 +69,17 @@ class Harness:
                     await self.emu.idle()
                     if deps.tasks.running == 0 and await deps.outbox.due() == 0:
                         return
+
+    async def enqueue_posts(self, channel_id: str, texts: list[str]) -> None:
+        """Record channel posts in Baton's outbox, in order, as a change's transaction would."""
+        async with self.baton.deps.sessions.begin() as session:
+            for text in texts:
+                await enqueue(
+                    session,
+                    kind=OutboxKind.POST_MESSAGE,
+                    lane=channel_id,
+                    payload={"channel": channel_id, "text": text},
+                )
 
     def channel_messages(self) -> list[Message]:
         """The channel's messages as its members see them (deleted ones gone)."""

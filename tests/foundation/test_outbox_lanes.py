@@ -23,13 +23,7 @@ async def test_a_slow_lane_does_not_hold_back_the_others(harness: Harness) -> No
             lane=f"dm:{alice.id}",
             payload={"user": alice.id, "text": "The November statement is due."},
         )
-        for n in range(1, 6):
-            await enqueue(
-                session,
-                kind=OutboxKind.POST_MESSAGE,
-                lane=harness.channel.id,
-                payload={"channel": harness.channel.id, "text": f"message {n}"},
-            )
+    await harness.enqueue_posts(harness.channel.id, [f"message {n}" for n in range(1, 6)])
     harness.baton.deps.outbox.wake()
 
     await emu.wait_for(lambda: len(harness.channel_messages()) == 5, timeout=2.5)

@@ -85,20 +85,8 @@ async def test_outbox_delivers_once_slack_recovers_from_500s_even_across_a_resta
 
 async def test_outbox_keeps_order_within_a_channel_and_sets_aside_a_dead_one(harness: Harness) -> None:
     emu = harness.emu
-    async with harness.baton.deps.sessions.begin() as session:
-        await enqueue(
-            session,
-            kind=OutboxKind.POST_MESSAGE,
-            lane="C0GONE",
-            payload={"channel": "C0GONE", "text": "to a channel that no longer exists"},
-        )
-        for n in range(1, 6):
-            await enqueue(
-                session,
-                kind=OutboxKind.POST_MESSAGE,
-                lane=harness.channel.id,
-                payload={"channel": harness.channel.id, "text": f"message {n}"},
-            )
+    await harness.enqueue_posts("C0GONE", ["to a channel that no longer exists"])
+    await harness.enqueue_posts(harness.channel.id, [f"message {n}" for n in range(1, 6)])
     harness.baton.deps.outbox.wake()
     await emu.wait_for(lambda: len(harness.channel_messages()) == 5)
     await harness.settle()  # the dead channel's lane runs on its own: wait for its answer too
